@@ -1,0 +1,165 @@
+//! Cross-cutting request handling: request ids, the problem+json safety net with 500
+//! logging, and the fallback that answers unknown routes (404) and methods (405).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use utoipa::openapi::OpenApi;
+
+use crate::error::{ApiError, InternalCause, PROBLEM_JSON, Problem};
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request, from `X-Request-Id` or generated.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A caller's id is kept when it is short printable ASCII; anything else is replaced so
+/// that logs cannot be forged through it.
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let ok = !text.is_empty()
+        && text.len() <= 128
+        && text.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| text.to_owned())
+}
+
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.call(req).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+/// Every error response leaves as problem+json, whoever produced it (actix itself, a
+/// middleware, a handler); and every 500 is logged with its request id and cause.
+pub fn problem_safety_net<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = response.status();
+    if status.is_server_error() {
+        let request_id = response
+            .request()
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        let cause = response
+            .response()
+            .extensions()
+            .get::<InternalCause>()
+            .map(|cause| cause.0.clone())
+            .unwrap_or_else(|| "no cause recorded".to_owned());
+        log::error!(
+            "request_id={request_id} {} {} answered {status}: {cause}",
+            response.request().method(),
+            response.request().path()
+        );
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let (req, old) = response.into_parts();
+    let mut replacement = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement.append_header((name.clone(), value.clone()));
+        }
+    }
+    let title = status.canonical_reason().unwrap_or("Error").to_owned();
+    let problem = Problem {
+        problem_type: "about:blank".to_owned(),
+        detail: format!("the request could not be served: {}", title.to_lowercase()),
+        title,
+        status: status.as_u16(),
+        errors: None,
+        current_state: None,
+    };
+    let replacement = replacement.content_type(PROBLEM_JSON).json(problem);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, replacement).map_into_right_body(),
+    ))
+}
+
+/// Which methods each route template answers, taken from the OpenAPI document.
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(doc: &OpenApi) -> RouteTable {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(method, _)| method.to_owned())
+                .collect();
+                (segments(path), methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The methods a path answers, or `None` when no route matches it.
+    fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let wanted = segments(path);
+        let mut methods: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == wanted.len()
+                    && template
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(t, w)| t == w || (t.starts_with('{') && !w.is_empty()))
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        (!methods.is_empty()).then_some(methods)
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
+    let error = match routes.allowed(req.path()) {
+        Some(allow) if !allow.iter().any(|m| m == req.method().as_str()) => {
+            ApiError::MethodNotAllowed { allow }
+        }
+        _ => ApiError::NotFound(format!("no resource at {}", req.path())),
+    };
+    error.error_response()
+}

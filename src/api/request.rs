@@ -1,0 +1,125 @@
+//! Reading requests: JSON bodies, query strings and path segments, with every failure
+//! answered as a problem, and validator errors turned into JSON-pointer entries.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, web};
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .content_type_required(true)
+        .error_handler(|error, _req: &HttpRequest| json_error(error).into())
+}
+
+fn json_error(error: JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        }
+        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
+            ApiError::BadRequest("the request body is empty; a JSON object is expected".to_owned())
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON body: {e}")),
+        other => ApiError::BadRequest(format!("the request body could not be read: {other}")),
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| {
+        let QueryPayloadError::Deserialize(e) = error else {
+            return ApiError::BadRequest("invalid query string".to_owned()).into();
+        };
+        ApiError::BadRequest(format!("invalid query string: {e}")).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, _req| {
+        let PathError::Deserialize(e) = error else {
+            return ApiError::BadRequest("invalid path".to_owned()).into();
+        };
+        ApiError::BadRequest(format!("invalid path segment: {e}")).into()
+    })
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        let mut fields = Vec::new();
+        collect(String::from("#"), &errors, &mut fields);
+        fields.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        ApiError::Validation(fields)
+    }
+}
+
+/// One entry per invalid field (its first failure), nested structs and lists included.
+fn collect(prefix: String, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let pointer = format!("{prefix}/{field}");
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                if let Some(first) = list.first() {
+                    out.push(FieldError::body(pointer, &first.code, describe(first)));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(pointer, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(format!("{pointer}/{index}"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(error: &ValidationError) -> String {
+    if let Some(message) = &error.message {
+        return message.to_string();
+    }
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            _ => "has the wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "email" => "must be an email address".to_owned(),
+        "url" => "must be an absolute URL".to_owned(),
+        code => format!("is invalid ({code})"),
+    }
+}
+
+/// A `validator` check with a fixed code and message, for custom rules.
+pub fn invalid(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+/// Tells an absent member (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies;
+/// use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// The `Location` of a resource created under the request's path.
+pub fn location(req: &HttpRequest, id: &str) -> String {
+    format!("{}/{id}", req.path().trim_end_matches('/'))
+}

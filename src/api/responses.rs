@@ -1,0 +1,93 @@
+//! Reusable OpenAPI responses for the problems every operation may answer.
+
+use utoipa::ToResponse;
+
+use crate::error::Problem;
+
+/// Malformed JSON, an unknown field, or a malformed or out-of-range parameter.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:malformed-request", "title": "Malformed request", "status": 400,
+    "detail": "unknown field `colour`, expected one of `slug`, `name` at line 1 column 9"
+}))]
+pub struct BadRequest(pub Problem);
+
+/// Missing, expired, malformed or revoked bearer token; carries `WWW-Authenticate: Bearer`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:unauthorized", "title": "Unauthorized", "status": 401,
+    "detail": "a bearer token is required"
+}))]
+pub struct Unauthorized(pub Problem);
+
+/// The caller's role may not do this.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:forbidden", "title": "Forbidden", "status": 403,
+    "detail": "this operation needs the admin role"
+}))]
+pub struct Forbidden(pub Problem);
+
+/// No such resource, or one the caller may not see.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "about:blank", "title": "Not Found", "status": 404, "detail": "no skill `cobol-85`"
+}))]
+pub struct NotFound(pub Problem);
+
+/// The request conflicts with the resource's state or with another resource.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:conflict", "title": "Conflict", "status": 409,
+    "detail": "a skill with slug `postgresql` already exists"
+}))]
+pub struct Conflict(pub Problem);
+
+/// `If-Match` names a version that is no longer current.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:stale-version", "title": "Precondition Failed", "status": 412,
+    "detail": "the resource changed since the version named in If-Match; fetch it again"
+}))]
+pub struct PreconditionFailed(pub Problem);
+
+/// The body exceeds 256 KiB.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "about:blank", "title": "Payload Too Large", "status": 413,
+    "detail": "the request body exceeds the limit of 262144 bytes"
+}))]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not sent as `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "about:blank", "title": "Unsupported Media Type", "status": 415,
+    "detail": "request bodies must be sent as Content-Type: application/json"
+}))]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// Well-formed but invalid fields, one entry each with a JSON pointer.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:validation", "title": "Validation failed", "status": 422,
+    "detail": "1 field is invalid",
+    "errors": [{"pointer": "#/slug", "code": "pattern", "detail": "must match ^[a-z0-9][a-z0-9-]{1,62}$"}]
+}))]
+pub struct ValidationFailed(pub Problem);
+
+/// Too many failed attempts; `Retry-After` says when to try again.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:rate-limited", "title": "Too Many Requests", "status": 429,
+    "detail": "too many attempts; retry in 42 s"
+}))]
+pub struct TooManyRequests(pub Problem);
+
+/// The database is unreachable; `Retry-After` suggests when to retry.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:unavailable", "title": "Service Unavailable", "status": 503,
+    "detail": "the database is unreachable; retry shortly"
+}))]
+pub struct Unavailable(pub Problem);

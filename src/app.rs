@@ -1,0 +1,202 @@
+//! Assembles the service: shared state, middleware, routes; and the entry points the
+//! command line calls (serve, migrate, create-admin, openapi).
+
+use std::io::Read;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::{App, HttpServer, http::header, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, middleware as mw, request};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::db::{self, Db, users::UserRow};
+use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub jwt: Arc<JwtKeys>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            db: Db::new(&config.database_url, config.backend, config.db_connect_timeout),
+            jwt: Arc::new(JwtKeys::new(
+                &config.jwt_secret,
+                config.token_ttl.as_secs() as i64,
+            )),
+            clock,
+        }
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            mw::X_REQUEST_ID,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::LINK, mw::X_REQUEST_ID])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        cors.allow_any_origin()
+    } else {
+        origins
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin))
+    }
+}
+
+/// The whole application: used by `serve` and by the integration tests.
+pub fn build_app(
+    state: AppState,
+    cors_origins: Vec<String>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi())
+        .configure(api::configure)
+        .split_for_parts();
+    let routes = web::Data::new(mw::RouteTable::from_openapi(&openapi));
+    app.app_data(web::Data::new(state))
+        .app_data(routes)
+        .app_data(request::json_config())
+        .app_data(request::query_config())
+        .app_data(request::path_config())
+        .app_data(web::PayloadConfig::new(request::MAX_BODY_BYTES))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+        .default_service(web::to(mw::fallback))
+        .wrap(cors(&cors_origins))
+        .wrap(ErrorHandlers::new().default_handler(mw::problem_safety_net))
+        .wrap(from_fn(mw::request_id))
+        .wrap(Logger::new(
+            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
+        ))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database migration failed: {0}")]
+    Migration(#[from] db::MigrationError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Migrates the database, then serves until stopped.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let state = AppState::new(&config, Arc::new(SystemClock));
+    let applied = state.db.migrate()?;
+    log::info!("database ready ({applied} migration(s) applied)");
+    let origins = config.cors_origins.clone();
+    let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
+        .bind(&config.bind)
+        .map_err(|source| StartError::Bind {
+            bind: config.bind.clone(),
+            source,
+        })?;
+    log::info!("serving on http://{} (docs at /docs)", config.bind);
+    server.run().await?;
+    Ok(())
+}
+
+pub fn migrate(config: &Config) -> Result<usize, StartError> {
+    let db = Db::new(&config.database_url, config.backend, config.db_connect_timeout);
+    Ok(db.migrate()?)
+}
+
+/// Creates the admin `email`, or resets its password, role and activity if it exists;
+/// the password is read from standard input (first line).
+pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<String, StartError> {
+    let mut input = String::new();
+    std::io::BufReader::new(stdin).read_to_string(&mut input)?;
+    let password = input.lines().next().unwrap_or("").to_owned();
+    if (password.chars().count() as u64) < MIN_PASSWORD_CHARS {
+        return Err(StartError::Invalid(format!(
+            "the password read from standard input must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    let email = email.trim().to_lowercase();
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(StartError::Invalid(format!("`{email}` is not an email address")));
+    }
+    let db = Db::new(&config.database_url, config.backend, config.db_connect_timeout);
+    db.migrate()?;
+    let hash = password::hash(&password).map_err(|e| StartError::Invalid(e.to_string()))?;
+    let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
+    let now = chrono::Utc::now().naive_utc();
+    let fail = |e: diesel::result::Error| StartError::Invalid(format!("database: {e}"));
+    match db::users::find_by_email(&mut conn, &email).map_err(fail)? {
+        Some(existing) => {
+            let row = UserRow {
+                password_hash: hash,
+                role: Role::Admin.as_str().to_owned(),
+                partner_id: None,
+                buyer_id: None,
+                active: true,
+                token_generation: existing.token_generation + 1,
+                updated_at: now,
+                version: existing.version + 1,
+                ..existing
+            };
+            db::users::update_versioned(&mut conn, &row).map_err(fail)?;
+            Ok(row.id)
+        }
+        None => {
+            let row = UserRow {
+                id: db::new_id(),
+                email,
+                password_hash: hash,
+                role: Role::Admin.as_str().to_owned(),
+                partner_id: None,
+                buyer_id: None,
+                active: true,
+                token_generation: 0,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            db::users::insert(&mut conn, &row).map_err(fail)?;
+            Ok(row.id)
+        }
+    }
+}
+
+/// The OpenAPI document as pretty JSON, exactly as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = api::openapi_document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}

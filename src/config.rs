@@ -1,0 +1,117 @@
+//! Runtime configuration: read from the environment (documented by `ose-api --help`)
+//! and checked once at start.
+
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use rand::RngCore;
+
+use crate::db::Backend;
+
+/// Shortest JWT signing secret accepted, in bytes (HS256 wants at least its output size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Developer machine: a missing JWT secret is generated for the process.
+    Dev,
+    /// Production: every secret must be given.
+    Prod,
+}
+
+/// Settings shared by every subcommand, each from a flag or its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database: `sqlite://PATH` (embedded) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://ose.db", global = true)]
+    pub database_url: String,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+
+    /// HS256 secret signing access tokens, at least 32 bytes. Required in prod.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `dev` generates a missing JWT secret; `prod` refuses to start without one.
+    #[arg(long = "env", env = "OSE_ENV", value_enum, default_value = "dev", global = true)]
+    pub environment: Environment,
+
+    /// Comma-separated origins allowed by CORS (`*` for any); empty allows none.
+    #[arg(long, env = "CORS_ORIGINS", default_value = "", global = true)]
+    pub cors_origins: String,
+
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 900, global = true)]
+    pub token_ttl_seconds: u64,
+}
+
+/// The checked configuration the service runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub backend: Backend,
+    pub bind: String,
+    pub jwt_secret: Vec<u8>,
+    pub environment: Environment,
+    pub cors_origins: Vec<String>,
+    pub token_ttl: Duration,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_connect_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("JWT_SECRET is required when OSE_ENV=prod")]
+    MissingSecret,
+    #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes, got {0}")]
+    ShortSecret(usize),
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]
+    UnknownDatabase(String),
+    #[error("TOKEN_TTL_SECONDS must be between 60 and 86400, got {0}")]
+    TokenTtl(u64),
+}
+
+impl Config {
+    pub fn from_settings(settings: &Settings) -> Result<Config, ConfigError> {
+        let backend = Backend::from_url(&settings.database_url)
+            .ok_or_else(|| ConfigError::UnknownDatabase(settings.database_url.clone()))?;
+        let jwt_secret = match (&settings.jwt_secret, settings.environment) {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError::ShortSecret(secret.len()));
+            }
+            (Some(secret), _) => secret.as_bytes().to_vec(),
+            (None, Environment::Prod) => return Err(ConfigError::MissingSecret),
+            (None, Environment::Dev) => {
+                log::warn!(
+                    "JWT_SECRET is not set: using a random secret for this process only \
+                     (tokens die with it; never run like this in production)"
+                );
+                let mut secret = vec![0u8; 48];
+                rand::rng().fill_bytes(&mut secret);
+                secret
+            }
+        };
+        if !(60..=86_400).contains(&settings.token_ttl_seconds) {
+            return Err(ConfigError::TokenTtl(settings.token_ttl_seconds));
+        }
+        let cors_origins = settings
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Config {
+            database_url: settings.database_url.clone(),
+            backend,
+            bind: settings.bind.clone(),
+            jwt_secret,
+            environment: settings.environment,
+            cors_origins,
+            token_ttl: Duration::from_secs(settings.token_ttl_seconds),
+            db_connect_timeout: Duration::from_secs(5),
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! Queries on `skills`, the catalogue tree.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::skills;
+use super::{DbConnection, contains_pattern, lower};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = skills, treat_none_as_null = true)]
+pub struct SkillRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub parent_id: Option<String>,
+    pub description: String,
+    pub esco_uri: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i32,
+}
+
+#[derive(Debug, Default)]
+pub struct SkillFilter {
+    /// Case-insensitive substring of slug, name or description.
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub parent_id: Option<String>,
+}
+
+/// Skills answer to their id and to their slug.
+pub fn find(conn: &mut DbConnection, id_or_slug: &str) -> QueryResult<Option<SkillRow>> {
+    skills::table
+        .filter(skills::id.eq(id_or_slug).or(skills::slug.eq(id_or_slug)))
+        .select(SkillRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &SkillRow) -> QueryResult<()> {
+    diesel::insert_into(skills::table).values(row).execute(conn).map(drop)
+}
+
+/// Writes `row` if the stored version is still `row.version - 1`; false when it moved.
+pub fn update_versioned(conn: &mut DbConnection, row: &SkillRow) -> QueryResult<bool> {
+    diesel::update(
+        skills::table
+            .filter(skills::id.eq(&row.id))
+            .filter(skills::version.eq(row.version - 1)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Deletes the skill if it is still at `version`; false when it moved.
+pub fn delete_versioned(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    diesel::delete(
+        skills::table
+            .filter(skills::id.eq(id))
+            .filter(skills::version.eq(version)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn count_children(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
+    skills::table
+        .filter(skills::parent_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+/// The ids above `id`, nearest first, at most `max` of them.
+pub fn ancestors(conn: &mut DbConnection, id: &str, max: usize) -> QueryResult<Vec<String>> {
+    let mut chain = Vec::new();
+    let mut current = id.to_owned();
+    while chain.len() < max {
+        let parent: Option<Option<String>> = skills::table
+            .find(&current)
+            .select(skills::parent_id)
+            .first(conn)
+            .optional()?;
+        match parent.flatten() {
+            Some(parent) => {
+                chain.push(parent.clone());
+                current = parent;
+            }
+            None => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// One page in slug order, after the slug `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &SkillFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<SkillRow>> {
+    let mut query = skills::table.select(SkillRow::as_select()).into_boxed();
+    if let Some(q) = &filter.q {
+        let pattern = contains_pattern(&q.to_lowercase());
+        query = query.filter(
+            skills::slug
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(skills::name).like(pattern.clone()).escape('\\'))
+                .or(lower(skills::description).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(skills::category.eq(category.clone()));
+    }
+    if let Some(parent_id) = &filter.parent_id {
+        query = query.filter(skills::parent_id.eq(parent_id.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(skills::slug.gt(after.to_owned()));
+    }
+    query.order(skills::slug.asc()).limit(limit).load(conn)
+}

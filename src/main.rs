@@ -1,0 +1,72 @@
+//! The `ose-api` command line: parses it and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ose_api::{app, config};
+
+#[derive(Parser)]
+#[command(
+    name = "ose-api",
+    version,
+    about = "HTTP/JSON API of a one-stop shop for open source expertise",
+    after_help = "Logging follows RUST_LOG (default: info), e.g. RUST_LOG=debug,actix_web=info."
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: config::Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the admin EMAIL, or reset its password; the password is read from stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (the only way; required for clarity).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("ose-api: {message}");
+    ExitCode::from(code)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", app::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match config::Config::from_settings(&cli.settings) {
+        Ok(config) => config,
+        Err(e) => return fail(e, 2),
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new()
+            .block_on(app::serve(config))
+            .map(|()| "stopped".to_owned()),
+        Command::Migrate => app::migrate(&config).map(|n| format!("{n} migration(s) applied")),
+        Command::CreateAdmin { email, .. } => app::create_admin(&config, &email, std::io::stdin())
+            .map(|id| format!("admin {email} ready (id {id})")),
+        Command::Openapi => unreachable!("handled above"),
+    };
+    match outcome {
+        Ok(message) => {
+            log::info!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e, 1),
+    }
+}

@@ -115,6 +115,12 @@ pub enum StartError {
 
 /// Migrates the database, then serves until stopped.
 pub async fn serve(config: Config) -> Result<(), StartError> {
+    if config.jwt_secret_generated {
+        log::warn!(
+            "JWT_SECRET is not set: using a random secret for this process only \
+             (tokens die with it; never run like this in production)"
+        );
+    }
     let state = AppState::new(&config, Arc::new(SystemClock));
     let applied = state.db.migrate()?;
     log::info!("database ready ({applied} migration(s) applied)");

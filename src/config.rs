@@ -54,6 +54,8 @@ pub struct Config {
     pub backend: Backend,
     pub bind: String,
     pub jwt_secret: Vec<u8>,
+    /// True when no secret was configured and a random one was made for this process.
+    pub jwt_secret_generated: bool,
     pub environment: Environment,
     pub cors_origins: Vec<String>,
     pub token_ttl: Duration,
@@ -77,6 +79,7 @@ impl Config {
     pub fn from_settings(settings: &Settings) -> Result<Config, ConfigError> {
         let backend = Backend::from_url(&settings.database_url)
             .ok_or_else(|| ConfigError::UnknownDatabase(settings.database_url.clone()))?;
+        let jwt_secret_generated = settings.jwt_secret.is_none();
         let jwt_secret = match (&settings.jwt_secret, settings.environment) {
             (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(ConfigError::ShortSecret(secret.len()));
@@ -84,10 +87,6 @@ impl Config {
             (Some(secret), _) => secret.as_bytes().to_vec(),
             (None, Environment::Prod) => return Err(ConfigError::MissingSecret),
             (None, Environment::Dev) => {
-                log::warn!(
-                    "JWT_SECRET is not set: using a random secret for this process only \
-                     (tokens die with it; never run like this in production)"
-                );
                 let mut secret = vec![0u8; 48];
                 rand::rng().fill_bytes(&mut secret);
                 secret
@@ -108,6 +107,7 @@ impl Config {
             backend,
             bind: settings.bind.clone(),
             jwt_secret,
+            jwt_secret_generated,
             environment: settings.environment,
             cors_origins,
             token_ttl: Duration::from_secs(settings.token_ttl_seconds),

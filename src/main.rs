@@ -10,7 +10,7 @@ use ose_api::{app, config};
     name = "ose-api",
     version,
     about = "HTTP/JSON API of a one-stop shop for open source expertise",
-    after_help = "Logging follows RUST_LOG (default: info), e.g. RUST_LOG=debug,actix_web=info."
+    after_help = "Logging follows RUST_LOG (default: info), e.g. RUST_LOG=debug."
 )]
 struct Cli {
     #[command(flatten)]
@@ -37,14 +37,17 @@ enum Command {
     Openapi,
 }
 
+/// Errors are one line for operators and log collectors, whatever the drivers print.
 fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
-    eprintln!("ose-api: {message}");
+    let message = message.to_string();
+    let one_line: Vec<&str> = message.split_whitespace().collect();
+    eprintln!("ose-api: {}", one_line.join(" "));
     ExitCode::from(code)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,r2d2=off")).init();
     if let Some(Command::Openapi) = cli.command {
         print!("{}", app::openapi_json());
         return ExitCode::SUCCESS;

@@ -3,9 +3,9 @@
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
-use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -53,11 +53,25 @@ pub fn path_config() -> web::PathConfig {
 
 impl From<ValidationErrors> for ApiError {
     fn from(errors: ValidationErrors) -> Self {
-        let mut fields = Vec::new();
-        collect(String::from("#"), &errors, &mut fields);
-        fields.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-        ApiError::Validation(fields)
+        ApiError::Validation(field_errors(&errors, Vec::new()))
     }
+}
+
+fn field_errors(errors: &ValidationErrors, mut fields: Vec<FieldError>) -> Vec<FieldError> {
+    collect(String::from("#"), errors, &mut fields);
+    fields.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    fields.dedup_by(|a, b| a.pointer == b.pointer);
+    fields
+}
+
+/// Validates `body` and adds the findings of rules that span fields, so that one 422
+/// lists every bad field at once.
+pub fn validate_with(body: &impl Validate, cross_field: Vec<FieldError>) -> ApiResult<()> {
+    let errors = body.validate().err().unwrap_or_default();
+    if errors.is_empty() && cross_field.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Validation(field_errors(&errors, cross_field)))
 }
 
 /// One entry per invalid field (its first failure), nested structs and lists included.

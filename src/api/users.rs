@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{location, nullable};
+use super::request::{location, nullable, validate_with};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::{Principal, password};
@@ -112,14 +112,13 @@ pub fn valid_id(id: &str) -> Result<(), validator::ValidationError> {
         .map_err(|_| super::request::invalid("format", "must be an id issued by this API"))
 }
 
-pub fn binding_error(role: Role, partner_id: Option<&str>, buyer_id: Option<&str>) -> ApiResult<()> {
-    check_binding(role, partner_id, buyer_id).map_err(|e| {
-        ApiError::Validation(vec![FieldError::body(
-            format!("#/{}", e.field),
-            e.code,
-            e.detail,
-        )])
-    })
+/// The organisation ids a role needs, as field errors.
+pub fn binding_errors(role: Role, partner_id: Option<&str>, buyer_id: Option<&str>) -> Vec<FieldError> {
+    check_binding(role, partner_id, buyer_id)
+        .err()
+        .map(|e| FieldError::body(format!("#/{}", e.field), e.code, e.detail))
+        .into_iter()
+        .collect()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -203,8 +202,10 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     principal.require_admin()?;
     let body = body.into_inner();
-    body.validate()?;
-    binding_error(body.role, body.partner_id.as_deref(), body.buyer_id.as_deref())?;
+    validate_with(
+        &body,
+        binding_errors(body.role, body.partner_id.as_deref(), body.buyer_id.as_deref()),
+    )?;
     let password_hash = password::hash(&body.password)
         .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))?;
     let now = state.clock.now_naive();
@@ -306,7 +307,6 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     principal.require_admin()?;
     let patch = body.into_inner();
-    patch.validate()?;
     let current = load_user(&state, id.into_inner()).await?;
     check_if_match(&req, &etag(&current.id, current.version), false)?;
 
@@ -317,16 +317,19 @@ pub async fn update_user(
     if let Some(role) = patch.role {
         next.role = role.as_str().to_owned();
     }
-    if let Some(partner_id) = patch.partner_id {
+    if let Some(partner_id) = patch.partner_id.clone() {
         next.partner_id = partner_id;
     }
-    if let Some(buyer_id) = patch.buyer_id {
+    if let Some(buyer_id) = patch.buyer_id.clone() {
         next.buyer_id = buyer_id;
     }
     if let Some(active) = patch.active {
         next.active = active;
     }
-    binding_error(next.role(), next.partner_id.as_deref(), next.buyer_id.as_deref())?;
+    validate_with(
+        &patch,
+        binding_errors(next.role(), next.partner_id.as_deref(), next.buyer_id.as_deref()),
+    )?;
     if let Some(new_password) = &patch.password {
         next.password_hash = password::hash(new_password)
             .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))?;

@@ -1,0 +1,224 @@
+//! Tokens: both grants, every way a token can be wrong, revocation and throttling.
+
+use actix_web::http::Method;
+use actix_web::http::header;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, SECRET, TestApp, mint};
+use ose_api::domain::access::Role;
+
+fn claims(sub: &str, offset_exp: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "sub": sub, "iss": "ose-api", "aud": "ose-api", "exp": now + offset_exp, "nbf": now,
+        "iat": now, "jti": "test", "sub_type": "user", "role": "admin", "generation": 0
+    })
+}
+
+fn assert_unauthorized(response: &crate::helpers::TestResponse) {
+    response.problem(401);
+    let challenge = response.header("www-authenticate").expect("WWW-Authenticate");
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+}
+
+#[actix_web::test]
+async fn the_password_grant_issues_a_working_token() {
+    let app = TestApp::spawn().await;
+    let organisation = ose_api::db::new_id();
+    let user_id = app.insert_user("jeanne@dalibo.example", Role::Partner, Some(&organisation));
+    // Emails are case-insensitive.
+    let response = app.login("Jeanne@Dalibo.example", PASSWORD).await;
+    assert_eq!(response.header("cache-control").as_deref(), Some("no-store"));
+    let body = response.ok(200);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    let token = body["access_token"].as_str().unwrap();
+
+    let me = app.get("/api/v1/me", Some(token)).await.ok(200);
+    assert_eq!(me["principal_type"], "user");
+    assert_eq!(me["id"], user_id);
+    assert_eq!(me["role"], "partner");
+    assert_eq!(me["partner_id"], organisation);
+    assert_eq!(me["buyer_id"], Value::Null);
+}
+
+#[actix_web::test]
+async fn wrong_credentials_are_401() {
+    let app = TestApp::spawn().await;
+    app.insert_user("ops@example.org", Role::Admin, None);
+    assert_unauthorized(&app.login("ops@example.org", "wrong password!!").await);
+    assert_unauthorized(&app.login("nobody@example.org", PASSWORD).await);
+    let bad_grant = app
+        .post("/api/v1/auth/token", None, json!({"grant_type": "implicit", "email": "x"}))
+        .await;
+    bad_grant.problem(400);
+}
+
+#[actix_web::test]
+async fn protected_operations_need_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let user = app.insert_user("ops@example.org", Role::Admin, None);
+    let now = chrono::Utc::now().timestamp();
+
+    assert_unauthorized(&app.get("/api/v1/me", None).await);
+    let basic = TestApp::request(Method::GET, "/api/v1/me", None)
+        .insert_header((header::AUTHORIZATION, "Basic b3BzOnB3"));
+    assert_unauthorized(&app.send(basic).await);
+    assert_unauthorized(&app.get("/api/v1/me", Some("not.a.jwt")).await);
+
+    // A well-formed token is accepted, so each refusal below is for its one defect.
+    assert_eq!(app.get("/api/v1/me", Some(&mint(&claims(&user, 600), SECRET))).await.status, 200);
+
+    let expired = mint(&claims(&user, -120), SECRET);
+    let wrong_key = mint(&claims(&user, 600), b"another-secret-that-is-also-long-enough");
+    let mut wrong_aud = claims(&user, 600);
+    wrong_aud["aud"] = json!("someone-else");
+    let mut wrong_iss = claims(&user, 600);
+    wrong_iss["iss"] = json!("evil");
+    let mut future = claims(&user, 600);
+    future["nbf"] = json!(now + 300);
+    let mut no_sub = claims(&user, 600);
+    no_sub.as_object_mut().unwrap().remove("sub");
+    let mut no_exp = claims(&user, 600);
+    no_exp.as_object_mut().unwrap().remove("exp");
+    for token in [
+        expired,
+        wrong_key,
+        mint(&wrong_aud, SECRET),
+        mint(&wrong_iss, SECRET),
+        mint(&future, SECRET),
+        mint(&no_sub, SECRET),
+        mint(&no_exp, SECRET),
+    ] {
+        assert_unauthorized(&app.get("/api/v1/me", Some(&token)).await);
+    }
+
+    // alg "none": header and claims, no signature.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(claims(&user, 600).to_string())
+    );
+    assert_unauthorized(&app.get("/api/v1/me", Some(&none)).await);
+    // HS512 with the right key is still refused: the algorithm is pinned.
+    let hs512 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+        &claims(&user, 600),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET),
+    )
+    .unwrap();
+    assert_unauthorized(&app.get("/api/v1/me", Some(&hs512)).await);
+}
+
+#[actix_web::test]
+async fn a_bad_token_on_a_public_endpoint_is_still_401() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/api/v1/skills", None).await.status, 200);
+    assert_unauthorized(&app.get("/api/v1/skills", Some("garbage")).await);
+}
+
+#[actix_web::test]
+async fn deactivating_or_changing_role_revokes_earlier_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let organisation = ose_api::db::new_id();
+    let alice = app.insert_user("alice@example.org", Role::Partner, Some(&organisation));
+    let bob = app.insert_user("bob@example.org", Role::Partner, Some(&organisation));
+    let alice_token = app.token_for("alice@example.org").await;
+    let bob_token = app.token_for("bob@example.org").await;
+
+    app.patch(&format!("/api/v1/users/{alice}"), Some(&admin), json!({"active": false}))
+        .await
+        .ok(200);
+    assert_unauthorized(&app.get("/api/v1/me", Some(&alice_token)).await);
+    assert_unauthorized(&app.login("alice@example.org", PASSWORD).await);
+
+    let buyer = ose_api::db::new_id();
+    app.patch(
+        &format!("/api/v1/users/{bob}"),
+        Some(&admin),
+        json!({"role": "buyer", "partner_id": null, "buyer_id": buyer}),
+    )
+    .await
+    .ok(200);
+    assert_unauthorized(&app.get("/api/v1/me", Some(&bob_token)).await);
+    let fresh = app.token_for("bob@example.org").await;
+    let me = app.get("/api/v1/me", Some(&fresh)).await.ok(200);
+    assert_eq!(me["role"], "buyer");
+    assert_eq!(me["buyer_id"], buyer);
+}
+
+#[actix_web::test]
+async fn client_credentials_work_until_the_client_is_revoked() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let buyer = ose_api::db::new_id();
+    let created = app
+        .post("/api/v1/api-clients", Some(&admin), json!({"name": "UGAP", "role": "buyer", "buyer_id": buyer}))
+        .await
+        .ok(201);
+    let grant = json!({
+        "grant_type": "client_credentials",
+        "client_id": created["client_id"], "client_secret": created["client_secret"]
+    });
+    let token = app.post("/api/v1/auth/token", None, grant.clone()).await.ok(200);
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let me = app.get("/api/v1/me", Some(&token)).await.ok(200);
+    assert_eq!(me["principal_type"], "api_client");
+    assert_eq!(me["id"], created["id"]);
+    assert_eq!(me["buyer_id"], buyer);
+
+    let mut wrong = grant.clone();
+    wrong["client_secret"] = json!("not the secret");
+    assert_unauthorized(&app.post("/api/v1/auth/token", None, wrong).await);
+
+    app.delete(&format!("/api/v1/api-clients/{}", created["id"].as_str().unwrap()), Some(&admin))
+        .await
+        .ok(204);
+    assert_unauthorized(&app.get("/api/v1/me", Some(&token)).await);
+    assert_unauthorized(&app.post("/api/v1/auth/token", None, grant).await);
+}
+
+#[actix_web::test]
+async fn five_failures_in_a_minute_throttle_the_account() {
+    let app = TestApp::spawn().await;
+    app.insert_user("target@example.org", Role::Admin, None);
+    let from = |addr: &str| {
+        TestApp::request(Method::POST, "/api/v1/auth/token", None)
+            .peer_addr(addr.parse().unwrap())
+            .set_json(json!({"grant_type": "password", "email": "target@example.org", "password": "guess guess guess"}))
+    };
+    for attempt in 0..5 {
+        // Each from its own address: only the account key accumulates.
+        let response = app.send(from(&format!("10.0.0.{attempt}:4000"))).await;
+        assert_eq!(response.status, 401, "attempt {attempt}");
+    }
+    let blocked = app.send(from("10.0.0.9:4000")).await;
+    blocked.problem(429);
+    let retry_after: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after));
+    // Even the right password waits.
+    app.login("target@example.org", PASSWORD).await.problem(429);
+}
+
+#[actix_web::test]
+async fn five_failures_in_a_minute_throttle_the_address() {
+    let app = TestApp::spawn().await;
+    app.insert_user("real@example.org", Role::Admin, None);
+    let attempt = |email: String| {
+        TestApp::request(Method::POST, "/api/v1/auth/token", None)
+            .peer_addr("192.0.2.7:5000".parse().unwrap())
+            .set_json(json!({"grant_type": "password", "email": email, "password": "guess guess guess"}))
+    };
+    for n in 0..5 {
+        assert_eq!(app.send(attempt(format!("user{n}@example.org"))).await.status, 401);
+    }
+    app.send(attempt("real@example.org".to_owned())).await.problem(429);
+    // Another address is not affected.
+    let other = TestApp::request(Method::POST, "/api/v1/auth/token", None)
+        .peer_addr("198.51.100.1:5000".parse().unwrap())
+        .set_json(json!({"grant_type": "password", "email": "real@example.org", "password": PASSWORD}));
+    app.send(other).await.ok(200);
+}

@@ -1,0 +1,151 @@
+//! DESIGN §5: every error is problem+json, request ids, CORS, pagination, preconditions.
+
+use actix_web::http::Method;
+use actix_web::http::header;
+use serde_json::json;
+
+use crate::helpers::{ALLOWED_ORIGIN, TestApp};
+
+#[actix_web::test]
+async fn unknown_routes_are_404_problems() {
+    let app = TestApp::spawn().await;
+    let problem = app.get("/api/v1/nothing-here", None).await.problem(404);
+    assert!(problem["detail"].as_str().unwrap().contains("/api/v1/nothing-here"));
+    app.get("/", None).await.problem(404);
+}
+
+#[actix_web::test]
+async fn wrong_methods_are_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(TestApp::request(Method::PUT, "/api/v1/skills", None))
+        .await;
+    response.problem(405);
+    assert_eq!(response.header("allow").as_deref(), Some("GET, POST"));
+    let response = app
+        .send(TestApp::request(Method::POST, "/api/v1/skills/postgresql", None))
+        .await;
+    response.problem(405);
+    assert_eq!(response.header("allow").as_deref(), Some("DELETE, GET, PATCH"));
+}
+
+#[actix_web::test]
+async fn malformed_json_and_unknown_fields_are_400() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let malformed = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .set_payload("{\"slug\": ");
+    app.send(malformed).await.problem(400);
+
+    let unknown = app
+        .post(
+            "/api/v1/skills",
+            Some(&admin),
+            json!({"slug": "postgresql", "name": "PostgreSQL", "category": "databases", "colour": "blue"}),
+        )
+        .await
+        .problem(400);
+    assert!(unknown["detail"].as_str().unwrap().contains("colour"));
+
+    let empty = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
+        .insert_header((header::CONTENT_TYPE, "application/json"));
+    app.send(empty).await.problem(400);
+    // Nothing was created by any of them.
+    let list = app.get("/api/v1/skills", None).await.ok(200);
+    assert_eq!(list["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn bodies_must_be_json_and_at_most_256_kib() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let text = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
+        .insert_header((header::CONTENT_TYPE, "text/plain"))
+        .set_payload(r#"{"slug": "pg", "name": "PG", "category": "db"}"#);
+    app.send(text).await.problem(415);
+    let no_type = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
+        .set_payload(r#"{"slug": "pg", "name": "PG", "category": "db"}"#);
+    app.send(no_type).await.problem(415);
+
+    let huge = "x".repeat(300 * 1024);
+    app.post(
+        "/api/v1/skills",
+        Some(&admin),
+        json!({"slug": "pg", "name": "PG", "category": "db", "description": huge}),
+    )
+    .await
+    .problem(413);
+}
+
+#[actix_web::test]
+async fn validation_errors_list_every_bad_field_with_a_pointer() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let response = app
+        .post(
+            "/api/v1/skills",
+            Some(&admin),
+            json!({"slug": "Not A Slug", "name": "", "category": "db", "esco_uri": "https://example.org/x"}),
+        )
+        .await;
+    let codes = response.invalid_fields(&["#/esco_uri", "#/name", "#/slug"]);
+    assert_eq!(codes, ["esco_uri", "length", "pattern"]);
+    assert_eq!(response.json()["type"], "urn:ose-api:problem:validation");
+}
+
+#[actix_web::test]
+async fn bad_query_parameters_are_400_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    for query in ["limit=0", "limit=101"] {
+        let problem = app.get(&format!("/api/v1/skills?{query}"), None).await.problem(400);
+        assert_eq!(problem["errors"][0]["parameter"], "limit");
+    }
+    app.get("/api/v1/skills?limit=ten", None).await.problem(400);
+    let problem = app.get("/api/v1/skills?cursor=not-ours", None).await.problem(400);
+    assert_eq!(problem["errors"][0]["parameter"], "cursor");
+}
+
+#[actix_web::test]
+async fn request_ids_are_echoed_or_generated() {
+    let app = TestApp::spawn().await;
+    let given = app
+        .send(TestApp::request(Method::GET, "/healthz", None).insert_header(("x-request-id", "abc-123")))
+        .await;
+    assert_eq!(given.header("x-request-id").as_deref(), Some("abc-123"));
+
+    let generated = app.get("/healthz", None).await;
+    let id = generated.header("x-request-id").expect("generated id");
+    assert!(uuid::Uuid::parse_str(&id).is_ok());
+
+    let forged = app
+        .send(TestApp::request(Method::GET, "/healthz", None).insert_header(("x-request-id", "a b\tc")))
+        .await;
+    assert_ne!(forged.header("x-request-id").as_deref(), Some("a b\tc"));
+    // Errors carry it too.
+    let error = app
+        .send(TestApp::request(Method::GET, "/nope", None).insert_header(("x-request-id", "err-1")))
+        .await;
+    assert_eq!(error.header("x-request-id").as_deref(), Some("err-1"));
+}
+
+#[actix_web::test]
+async fn cors_allows_the_configured_origins_only() {
+    let app = TestApp::spawn().await;
+    let preflight = |origin: &str| {
+        TestApp::request(Method::OPTIONS, "/api/v1/skills", None)
+            .insert_header((header::ORIGIN, origin.to_owned()))
+            .insert_header((header::ACCESS_CONTROL_REQUEST_METHOD, "POST"))
+    };
+    let allowed = app.send(preflight(ALLOWED_ORIGIN)).await;
+    assert!(allowed.status.is_success());
+    assert_eq!(
+        allowed.header("access-control-allow-origin").as_deref(),
+        Some(ALLOWED_ORIGIN)
+    );
+    let refused = app.send(preflight("https://evil.example")).await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    if refused.status.is_client_error() {
+        refused.problem(refused.status.as_u16());
+    }
+}

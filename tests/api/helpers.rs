@@ -1,0 +1,316 @@
+//! The spawned test app: its own database (SQLite file or PostgreSQL schema), request
+//! helpers and assertions on problem+json answers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_http::Request;
+use actix_service::{Service, ServiceExt};
+use actix_service::boxed::{self, BoxService};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use actix_web::web::Bytes;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use ose_api::app::{AppState, build_app};
+use ose_api::clock::SystemClock;
+use ose_api::config::{Config, Environment};
+use ose_api::db::{self, Backend, users::UserRow};
+use ose_api::domain::access::Role;
+use serde_json::{Value, json};
+
+pub const SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256!";
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const ALLOWED_ORIGIN: &str = "https://app.example";
+
+/// A database of its own for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pub cleanup: Cleanup,
+}
+
+pub enum Cleanup {
+    SqliteFile(PathBuf),
+    Directory(PathBuf),
+    Nothing,
+    PostgresSchema { base_url: String, schema: String },
+}
+
+impl TestDb {
+    pub fn create() -> TestDb {
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(base_url) if !base_url.is_empty() => {
+                let schema = format!("test_{tag}");
+                let mut admin = diesel::PgConnection::establish(&base_url)
+                    .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create test schema");
+                let separator = if base_url.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{base_url}{separator}options=-csearch_path%3D{schema}"),
+                    backend: Backend::Postgres,
+                    cleanup: Cleanup::PostgresSchema { base_url, schema },
+                }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("ose-api-test-{tag}.db"));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    backend: Backend::Sqlite,
+                    cleanup: Cleanup::SqliteFile(path),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Directory(path) => {
+                let _ = std::fs::remove_dir_all(path);
+            }
+            Cleanup::Nothing => {}
+            Cleanup::PostgresSchema { base_url, schema } => {
+                if let Ok(mut admin) = diesel::PgConnection::establish(base_url) {
+                    let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            }
+        }
+    }
+}
+
+pub fn test_config(url: &str, backend: Backend) -> Config {
+    Config {
+        database_url: url.to_owned(),
+        backend,
+        bind: "127.0.0.1:0".to_owned(),
+        jwt_secret: SECRET.to_vec(),
+        jwt_secret_generated: false,
+        environment: Environment::Dev,
+        cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+        token_ttl: Duration::from_secs(900),
+        db_connect_timeout: Duration::from_secs(2),
+    }
+}
+
+type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+
+pub struct TestApp {
+    service: AppService,
+    pub state: AppState,
+    /// Held so the database lives as long as the app, and is removed after.
+    _db: TestDb,
+}
+
+/// An answer, read whole.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("ASCII header").to_owned())
+    }
+
+    /// Asserts a success status and returns the JSON body.
+    pub fn ok(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+
+    /// Asserts an RFC 9457 problem with this status and returns it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "errors are problem+json"
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], json!(status), "problem status equals HTTP status");
+        assert!(problem["type"].is_string() && problem["title"].is_string());
+        assert!(problem["detail"].is_string());
+        problem
+    }
+
+    /// Asserts a 422 whose entries are exactly these JSON pointers; returns their codes.
+    pub fn invalid_fields(&self, pointers: &[&str]) -> Vec<String> {
+        let problem = self.problem(422);
+        let errors = problem["errors"].as_array().expect("errors array");
+        let found: Vec<&str> = errors
+            .iter()
+            .map(|e| e["pointer"].as_str().expect("pointer"))
+            .collect();
+        assert_eq!(found, pointers, "invalid fields: {problem}");
+        errors
+            .iter()
+            .map(|e| e["code"].as_str().expect("code").to_owned())
+            .collect()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let app = TestApp::on(TestDb::create()).await;
+        app.state.db.migrate().expect("migrations apply");
+        app
+    }
+
+    /// An app over `db` as it is, without migrating it.
+    pub async fn on(db: TestDb) -> TestApp {
+        let config = test_config(&db.url, db.backend);
+        let state = AppState::new(&config, Arc::new(SystemClock));
+        let app = actix_web::test::init_service(build_app(state.clone(), config.cors_origins)).await;
+        let service = boxed::service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
+        TestApp {
+            service,
+            state,
+            _db: db,
+        }
+    }
+
+    pub async fn send(&self, req: TestRequest) -> TestResponse {
+        let response = match self.service.call(req.to_request()).await {
+            Ok(response) => response.into_parts().1,
+            Err(error) => error.error_response(),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_else(|_| panic!("the body could not be read"));
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn request(method: Method, path: &str, token: Option<&str>) -> TestRequest {
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Self::request(Method::GET, path, token)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Self::request(Method::DELETE, path, token)).await
+    }
+
+    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.send(Self::request(method, path, token).set_json(body)).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.json(Method::POST, path, token, body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.json(Method::PATCH, path, token, body).await
+    }
+
+    /// Inserts a user straight into the database and returns its id.
+    pub fn insert_user(&self, email: &str, role: Role, organisation: Option<&str>) -> String {
+        let now = chrono::Utc::now().naive_utc();
+        let row = UserRow {
+            id: db::new_id(),
+            email: email.to_owned(),
+            password_hash: ose_api::auth::password::hash(PASSWORD).expect("hash"),
+            role: role.as_str().to_owned(),
+            partner_id: (role == Role::Partner).then(|| organisation.expect("partner id").to_owned()),
+            buyer_id: (role == Role::Buyer).then(|| organisation.expect("buyer id").to_owned()),
+            active: true,
+            token_generation: 0,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut conn = self.state.db.conn().expect("connection");
+        db::users::insert(&mut conn, &row).expect("insert user");
+        row.id
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            json!({"grant_type": "password", "email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn token_for(&self, email: &str) -> String {
+        let body = self.login(email, PASSWORD).await.ok(200);
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// A fresh admin and its token.
+    pub async fn admin(&self) -> String {
+        let email = format!("admin-{}@example.org", uuid::Uuid::now_v7().simple());
+        self.insert_user(&email, Role::Admin, None);
+        self.token_for(&email).await
+    }
+
+    /// A fresh user of `role` acting for a new organisation; returns (token, org id).
+    pub async fn member(&self, role: Role) -> (String, String) {
+        let organisation = db::new_id();
+        let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::now_v7().simple());
+        self.insert_user(&email, role, Some(&organisation));
+        (self.token_for(&email).await, organisation)
+    }
+}
+
+/// Mints a token with arbitrary claims and key, for the token-validation tests.
+pub fn mint(claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("encode test token")
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real application, driven over HTTP semantics, on SQLite and,
+//! when `TEST_DATABASE_URL` is set, on PostgreSQL (a schema per test).
+
+mod api_clients;
+mod auth;
+mod cli;
+mod conventions;
+mod helpers;
+mod openapi;
+mod ops;
+mod schema;
+mod skills;
+mod users;

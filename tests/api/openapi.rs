@@ -1,0 +1,71 @@
+//! The committed OpenAPI document matches the code, and documents what it must.
+
+use serde_json::Value;
+
+const REGENERATE: &str = "cargo run -- openapi > openapi/openapi.json";
+
+#[test]
+fn the_committed_document_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+        .unwrap_or_default();
+    let generated = ose_api::app::openapi_json();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date; regenerate it with `{REGENERATE}`"
+    );
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            found.push((method.to_uppercase(), path.clone(), operation.clone()));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_operation_documents_its_security_and_errors() {
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for (method, path, operation) in operations(&doc) {
+        let name = format!("{method} {path}");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(operation["summary"].is_string(), "{name} has a summary");
+        assert!(responses.keys().any(|s| s.starts_with('2')), "{name} documents success");
+        if path.starts_with("/api/v1") {
+            assert!(responses.contains_key("503"), "{name} documents 503");
+            assert!(responses.contains_key("401"), "{name} documents 401");
+        }
+        if operation.get("security").is_some() {
+            assert!(responses.contains_key("401"), "{name} documents 401");
+        }
+        if operation.get("requestBody").is_some() {
+            for status in ["400", "413", "415"] {
+                assert!(responses.contains_key(status), "{name} documents {status}");
+            }
+        }
+        let writes = matches!(method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE");
+        if writes && path != "/api/v1/auth/token" {
+            assert!(operation.get("security").is_some(), "{name} declares its security");
+            assert!(responses.contains_key("403"), "{name} documents 403");
+        }
+        if path.contains('{') {
+            assert!(responses.contains_key("404"), "{name} documents 404");
+        }
+    }
+}
+
+#[test]
+fn request_and_response_schemas_carry_examples() {
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    for name in ["Skill", "NewSkill", "User", "NewUser", "ApiClient", "NewApiClient", "Me", "Problem"] {
+        assert!(
+            doc["components"]["schemas"][name].get("examples").is_some()
+                || doc["components"]["schemas"][name].get("example").is_some(),
+            "schema {name} has an example"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Both backends' migrations end at the same tables and columns, and those columns are
+//! the ones the diesel schema reads.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use ose_api::db::schema::{api_clients, login_failures, skills, users};
+use ose_api::db::{Backend, Db, DbConnection};
+
+use crate::helpers::TestDb;
+
+#[derive(QueryableByName, Debug)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Bool)]
+    nullable: bool,
+}
+
+fn columns(conn: &mut DbConnection) -> BTreeSet<(String, String, bool)> {
+    let query = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT m.name AS table_name, p.name AS column_name, (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+        }
+        DbConnection::Postgresql(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, (is_nullable = 'YES') AS nullable \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name <> '__diesel_schema_migrations'"
+        }
+    };
+    diesel::sql_query(query)
+        .load::<Column>(conn)
+        .expect("list columns")
+        .into_iter()
+        .map(|c| (c.table_name, c.column_name, c.nullable))
+        .collect()
+}
+
+fn migrated(db: &TestDb) -> Db {
+    let db = Db::new(&db.url, db.backend, std::time::Duration::from_secs(5));
+    db.migrate().expect("migrations apply");
+    db
+}
+
+/// Every table as diesel reads it: fails when a column is missing or of another type.
+fn read_every_table(conn: &mut DbConnection) {
+    users::table.select(users::all_columns).limit(0).load::<ose_api::db::users::UserRow>(conn).unwrap();
+    api_clients::table.select(api_clients::all_columns).limit(0)
+        .load::<ose_api::db::api_clients::ApiClientRow>(conn).unwrap();
+    skills::table.select(skills::all_columns).limit(0).load::<ose_api::db::skills::SkillRow>(conn).unwrap();
+    login_failures::table.select(login_failures::all_columns).limit(0)
+        .load::<(String, String, chrono::NaiveDateTime)>(conn).unwrap();
+}
+
+#[test]
+fn both_backends_end_at_the_same_tables_and_columns() {
+    let sqlite_file = std::env::temp_dir().join(format!("ose-api-schema-{}.db", uuid::Uuid::now_v7().simple()));
+    let sqlite = TestDb {
+        url: format!("sqlite://{}", sqlite_file.display()),
+        backend: Backend::Sqlite,
+        cleanup: crate::helpers::Cleanup::SqliteFile(sqlite_file.clone()),
+    };
+    let sqlite_db = migrated(&sqlite);
+    let mut sqlite_conn = sqlite_db.conn().unwrap();
+    read_every_table(&mut sqlite_conn);
+    let sqlite_columns = columns(&mut sqlite_conn);
+    assert!(sqlite_columns.contains(&("skills".to_owned(), "parent_id".to_owned(), true)));
+    assert!(sqlite_columns.contains(&("users".to_owned(), "email".to_owned(), false)));
+
+    // With PostgreSQL configured, its migrations must reach the very same shape.
+    let other = TestDb::create();
+    if other.backend == Backend::Postgres {
+        let pg = migrated(&other);
+        let mut pg_conn = pg.conn().unwrap();
+        read_every_table(&mut pg_conn);
+        assert_eq!(columns(&mut pg_conn), sqlite_columns);
+    }
+}

@@ -32,7 +32,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
         AppState {
-            db: Db::new(&config.database_url, config.backend, config.db_connect_timeout),
+            db: Db::new(
+                &config.database_url,
+                config.backend,
+                config.db_connect_timeout,
+            ),
             jwt: Arc::new(JwtKeys::new(
                 &config.jwt_secret,
                 config.token_ttl.as_secs() as i64,
@@ -52,7 +56,12 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("idempotency-key"),
             mw::X_REQUEST_ID,
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::LINK, mw::X_REQUEST_ID])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            mw::X_REQUEST_ID,
+        ])
         .max_age(3600);
     if origins.iter().any(|o| o == "*") {
         cors.allow_any_origin()
@@ -137,7 +146,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 pub fn migrate(config: &Config) -> Result<usize, StartError> {
-    let db = Db::new(&config.database_url, config.backend, config.db_connect_timeout);
+    let db = Db::new(
+        &config.database_url,
+        config.backend,
+        config.db_connect_timeout,
+    );
     Ok(db.migrate()?)
 }
 
@@ -154,13 +167,19 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
     }
     let email = email.trim().to_lowercase();
     if !validator::ValidateEmail::validate_email(&email) {
-        return Err(StartError::Invalid(format!("`{email}` is not an email address")));
+        return Err(StartError::Invalid(format!(
+            "`{email}` is not an email address"
+        )));
     }
-    let db = Db::new(&config.database_url, config.backend, config.db_connect_timeout);
+    let db = Db::new(
+        &config.database_url,
+        config.backend,
+        config.db_connect_timeout,
+    );
     db.migrate()?;
     let hash = password::hash(&password).map_err(|e| StartError::Invalid(e.to_string()))?;
     let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
-    let now = chrono::Utc::now().naive_utc();
+    let now = SystemClock.now_naive();
     let fail = |e: diesel::result::Error| StartError::Invalid(format!("database: {e}"));
     match db::users::find_by_email(&mut conn, &email).map_err(fail)? {
         Some(existing) => {

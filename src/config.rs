@@ -23,7 +23,12 @@ pub enum Environment {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Database: `sqlite://PATH` (embedded) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://ose.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://ose.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Address and port the HTTP server listens on.
@@ -35,7 +40,13 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
 
     /// `dev` generates a missing JWT secret; `prod` refuses to start without one.
-    #[arg(long = "env", env = "OSE_ENV", value_enum, default_value = "dev", global = true)]
+    #[arg(
+        long = "env",
+        env = "OSE_ENV",
+        value_enum,
+        default_value = "dev",
+        global = true
+    )]
     pub environment: Environment,
 
     /// Comma-separated origins allowed by CORS (`*` for any); empty allows none.

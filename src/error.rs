@@ -126,10 +126,13 @@ impl ApiError {
 
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
-            ApiError::BadRequest(_) => ("urn:ose-api:problem:malformed-request", "Malformed request"),
-            ApiError::InvalidParameters(_) => {
-                ("urn:ose-api:problem:invalid-parameters", "Invalid parameters")
+            ApiError::BadRequest(_) => {
+                ("urn:ose-api:problem:malformed-request", "Malformed request")
             }
+            ApiError::InvalidParameters(_) => (
+                "urn:ose-api:problem:invalid-parameters",
+                "Invalid parameters",
+            ),
             ApiError::Validation(_) => ("urn:ose-api:problem:validation", "Validation failed"),
             ApiError::Unauthorized(_) => ("urn:ose-api:problem:unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("urn:ose-api:problem:forbidden", "Forbidden"),
@@ -139,9 +142,10 @@ impl ApiError {
             ApiError::PreconditionFailed => {
                 ("urn:ose-api:problem:stale-version", "Precondition Failed")
             }
-            ApiError::PreconditionRequired => {
-                ("urn:ose-api:problem:if-match-required", "Precondition Required")
-            }
+            ApiError::PreconditionRequired => (
+                "urn:ose-api:problem:if-match-required",
+                "Precondition Required",
+            ),
             ApiError::PayloadTooLarge { .. } => ("about:blank", "Payload Too Large"),
             ApiError::UnsupportedMediaType => ("about:blank", "Unsupported Media Type"),
             ApiError::TooManyRequests { .. } => {
@@ -160,15 +164,18 @@ impl ApiError {
             | ApiError::NotFound(d)
             | ApiError::Unavailable(d) => d.clone(),
             ApiError::Conflict { detail, .. } => detail.clone(),
-            ApiError::InvalidParameters(errors) | ApiError::Validation(errors) => match errors.len() {
-                1 => "1 field is invalid".to_owned(),
-                n => format!("{n} fields are invalid"),
-            },
+            ApiError::InvalidParameters(errors) | ApiError::Validation(errors) => {
+                match errors.len() {
+                    1 => "1 field is invalid".to_owned(),
+                    n => format!("{n} fields are invalid"),
+                }
+            }
             ApiError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
             }
             ApiError::PreconditionFailed => {
-                "the resource changed since the version named in If-Match; fetch it again".to_owned()
+                "the resource changed since the version named in If-Match; fetch it again"
+                    .to_owned()
             }
             ApiError::PreconditionRequired => {
                 "this operation requires an If-Match header with the resource's ETag".to_owned()
@@ -251,7 +258,9 @@ impl ResponseError for ApiError {
         }
         let mut response = builder.json(self.to_problem());
         if let ApiError::Internal(cause) = self {
-            response.extensions_mut().insert(InternalCause(cause.clone()));
+            response
+                .extensions_mut()
+                .insert(InternalCause(cause.clone()));
         }
         response
     }

@@ -47,7 +47,8 @@ fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,r2d2=off")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,r2d2=off"))
+        .init();
     if let Some(Command::Openapi) = cli.command {
         print!("{}", app::openapi_json());
         return ExitCode::SUCCESS;

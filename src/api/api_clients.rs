@@ -136,10 +136,21 @@ pub async fn list_clients(
     let rows = state
         .db
         .run(move |conn| {
-            Ok(db::api_clients::list(conn, include_revoked, after.as_deref(), limit)?)
+            Ok(db::api_clients::list(
+                conn,
+                include_revoked,
+                after.as_deref(),
+                limit,
+            )?)
         })
         .await?;
-    Ok(super::pagination::respond(&req, &page, rows, |row| row.id.clone(), ApiClient::from))
+    Ok(super::pagination::respond(
+        &req,
+        &page,
+        rows,
+        |row| row.id.clone(),
+        ApiClient::from,
+    ))
 }
 
 /// Create an API client; the response is the only time its secret is shown.
@@ -170,7 +181,11 @@ pub async fn create_client(
     let body = body.into_inner();
     validate_with(
         &body,
-        binding_errors(body.role, body.partner_id.as_deref(), body.buyer_id.as_deref()),
+        binding_errors(
+            body.role,
+            body.partner_id.as_deref(),
+            body.buyer_id.as_deref(),
+        ),
     )?;
     let client_secret = random_token(32);
     let secret_hash = password::hash(&client_secret)

@@ -20,9 +20,7 @@ pub struct RequestId(pub String);
 /// that logs cannot be forged through it.
 fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
-    let ok = !text.is_empty()
-        && text.len() <= 128
-        && text.bytes().all(|b| b.is_ascii_graphic());
+    let ok = !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic());
     ok.then(|| text.to_owned())
 }
 
@@ -73,7 +71,9 @@ pub fn problem_safety_net<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let (req, old) = response.into_parts();
     let mut replacement = HttpResponse::build(status);

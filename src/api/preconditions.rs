@@ -12,7 +12,11 @@ pub fn etag(id: &str, version: i32) -> EntityTag {
 }
 
 /// A single resource with its ETag.
-pub fn tagged<T: Serialize>(mut builder: HttpResponseBuilder, tag: EntityTag, body: &T) -> HttpResponse {
+pub fn tagged<T: Serialize>(
+    mut builder: HttpResponseBuilder,
+    tag: EntityTag,
+    body: &T,
+) -> HttpResponse {
     builder.insert_header(header::ETag(tag)).json(body)
 }
 

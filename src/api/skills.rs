@@ -77,10 +77,16 @@ fn valid_slug(slug: &str) -> Result<(), ValidationError> {
 }
 
 fn valid_esco_uri(uri: &str) -> Result<(), ValidationError> {
-    if uri.starts_with(ESCO_PREFIX) && uri.len() > ESCO_PREFIX.len() && !uri.contains(char::is_whitespace) {
+    if uri.starts_with(ESCO_PREFIX)
+        && uri.len() > ESCO_PREFIX.len()
+        && !uri.contains(char::is_whitespace)
+    {
         Ok(())
     } else {
-        Err(invalid("esco_uri", "must be an ESCO URI (http://data.europa.eu/esco/…)"))
+        Err(invalid(
+            "esco_uri",
+            "must be an ESCO URI (http://data.europa.eu/esco/…)",
+        ))
     }
 }
 
@@ -214,7 +220,13 @@ pub async fn list_skills(
             Ok(db::skills::list(conn, &filter, after.as_deref(), limit)?)
         })
         .await?;
-    Ok(super::pagination::respond(&req, &page, rows, |row| row.slug.clone(), Skill::from))
+    Ok(super::pagination::respond(
+        &req,
+        &page,
+        rows,
+        |row| row.slug.clone(),
+        Skill::from,
+    ))
 }
 
 /// Read one skill by id or slug.

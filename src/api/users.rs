@@ -113,7 +113,11 @@ pub fn valid_id(id: &str) -> Result<(), validator::ValidationError> {
 }
 
 /// The organisation ids a role needs, as field errors.
-pub fn binding_errors(role: Role, partner_id: Option<&str>, buyer_id: Option<&str>) -> Vec<FieldError> {
+pub fn binding_errors(
+    role: Role,
+    partner_id: Option<&str>,
+    buyer_id: Option<&str>,
+) -> Vec<FieldError> {
     check_binding(role, partner_id, buyer_id)
         .err()
         .map(|e| FieldError::body(format!("#/{}", e.field), e.code, e.detail))
@@ -172,7 +176,13 @@ pub async fn list_users(
         .db
         .run(move |conn| Ok(db::users::list(conn, &filter, after.as_deref(), limit)?))
         .await?;
-    Ok(super::pagination::respond(&req, &page, rows, |row| row.id.clone(), User::from))
+    Ok(super::pagination::respond(
+        &req,
+        &page,
+        rows,
+        |row| row.id.clone(),
+        User::from,
+    ))
 }
 
 /// Create a user bound to its organisation.
@@ -204,7 +214,11 @@ pub async fn create_user(
     let body = body.into_inner();
     validate_with(
         &body,
-        binding_errors(body.role, body.partner_id.as_deref(), body.buyer_id.as_deref()),
+        binding_errors(
+            body.role,
+            body.partner_id.as_deref(),
+            body.buyer_id.as_deref(),
+        ),
     )?;
     let password_hash = password::hash(&body.password)
         .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))?;
@@ -328,15 +342,18 @@ pub async fn update_user(
     }
     validate_with(
         &patch,
-        binding_errors(next.role(), next.partner_id.as_deref(), next.buyer_id.as_deref()),
+        binding_errors(
+            next.role(),
+            next.partner_id.as_deref(),
+            next.buyer_id.as_deref(),
+        ),
     )?;
     if let Some(new_password) = &patch.password {
         next.password_hash = password::hash(new_password)
             .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))?;
     }
-    let revokes_tokens = next.role != current.role
-        || (current.active && !next.active)
-        || patch.password.is_some();
+    let revokes_tokens =
+        next.role != current.role || (current.active && !next.active) || patch.password.is_some();
     if revokes_tokens {
         next.token_generation += 1;
     }
@@ -350,7 +367,9 @@ pub async fn update_user(
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
-                if next.email != current.email && db::users::find_by_email(conn, &next.email)?.is_some() {
+                if next.email != current.email
+                    && db::users::find_by_email(conn, &next.email)?.is_some()
+                {
                     return Err(ApiError::conflict(format!(
                         "a user with email `{}` already exists",
                         next.email

@@ -43,7 +43,9 @@ impl Principal {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("this operation needs the admin role".to_owned()))
+            Err(ApiError::Forbidden(
+                "this operation needs the admin role".to_owned(),
+            ))
         }
     }
 }
@@ -56,11 +58,13 @@ fn bearer_token(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is not readable".to_owned()))?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::Unauthorized("the Authorization header is not readable".to_owned())
+    })?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(ApiError::Unauthorized(

@@ -74,7 +74,9 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Postgresql(PgConnection::establish(&self.url)?)),
+            Backend::Postgres => Ok(DbConnection::Postgresql(PgConnection::establish(
+                &self.url,
+            )?)),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;

@@ -39,7 +39,10 @@ pub fn find(conn: &mut DbConnection, id_or_slug: &str) -> QueryResult<Option<Ski
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SkillRow) -> QueryResult<()> {
-    diesel::insert_into(skills::table).values(row).execute(conn).map(drop)
+    diesel::insert_into(skills::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
 }
 
 /// Writes `row` if the stored version is still `row.version - 1`; false when it moved.

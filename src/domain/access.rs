@@ -86,11 +86,37 @@ mod tests {
         assert!(check_binding(Role::Admin, None, None).is_ok());
         assert!(check_binding(Role::Partner, Some("p"), None).is_ok());
         assert!(check_binding(Role::Buyer, None, Some("b")).is_ok());
-        assert_eq!(check_binding(Role::Admin, Some("p"), None).unwrap_err().field, "partner_id");
-        assert_eq!(check_binding(Role::Admin, None, Some("b")).unwrap_err().field, "buyer_id");
-        assert_eq!(check_binding(Role::Partner, None, None).unwrap_err().code, "required");
-        assert_eq!(check_binding(Role::Partner, Some("p"), Some("b")).unwrap_err().field, "buyer_id");
-        assert_eq!(check_binding(Role::Buyer, None, None).unwrap_err().field, "buyer_id");
-        assert_eq!(check_binding(Role::Buyer, Some("p"), Some("b")).unwrap_err().field, "partner_id");
+        assert_eq!(
+            check_binding(Role::Admin, Some("p"), None)
+                .unwrap_err()
+                .field,
+            "partner_id"
+        );
+        assert_eq!(
+            check_binding(Role::Admin, None, Some("b"))
+                .unwrap_err()
+                .field,
+            "buyer_id"
+        );
+        assert_eq!(
+            check_binding(Role::Partner, None, None).unwrap_err().code,
+            "required"
+        );
+        assert_eq!(
+            check_binding(Role::Partner, Some("p"), Some("b"))
+                .unwrap_err()
+                .field,
+            "buyer_id"
+        );
+        assert_eq!(
+            check_binding(Role::Buyer, None, None).unwrap_err().field,
+            "buyer_id"
+        );
+        assert_eq!(
+            check_binding(Role::Buyer, Some("p"), Some("b"))
+                .unwrap_err()
+                .field,
+            "partner_id"
+        );
     }
 }

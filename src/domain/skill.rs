@@ -45,10 +45,26 @@ mod tests {
 
     #[test]
     fn slugs_follow_the_documented_pattern() {
-        for good in ["postgresql", "qgis", "c4", "open-ldap", "9p", &"a".repeat(63)] {
+        for good in [
+            "postgresql",
+            "qgis",
+            "c4",
+            "open-ldap",
+            "9p",
+            &"a".repeat(63),
+        ] {
             assert!(is_valid_slug(good), "{good} should be valid");
         }
-        for bad in ["", "a", "-pg", "Postgres", "post_gres", "pg sql", "é-t", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a",
+            "-pg",
+            "Postgres",
+            "post_gres",
+            "pg sql",
+            "é-t",
+            &"a".repeat(64),
+        ] {
             assert!(!is_valid_slug(bad), "{bad} should be invalid");
         }
     }

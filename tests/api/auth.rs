@@ -17,7 +17,9 @@ fn claims(sub: &str, offset_exp: i64) -> Value {
 
 fn assert_unauthorized(response: &crate::helpers::TestResponse) {
     response.problem(401);
-    let challenge = response.header("www-authenticate").expect("WWW-Authenticate");
+    let challenge = response
+        .header("www-authenticate")
+        .expect("WWW-Authenticate");
     assert!(challenge.starts_with("Bearer"), "{challenge}");
 }
 
@@ -28,7 +30,10 @@ async fn the_password_grant_issues_a_working_token() {
     let user_id = app.insert_user("jeanne@dalibo.example", Role::Partner, Some(&organisation));
     // Emails are case-insensitive.
     let response = app.login("Jeanne@Dalibo.example", PASSWORD).await;
-    assert_eq!(response.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        response.header("cache-control").as_deref(),
+        Some("no-store")
+    );
     let body = response.ok(200);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
@@ -49,7 +54,11 @@ async fn wrong_credentials_are_401() {
     assert_unauthorized(&app.login("ops@example.org", "wrong password!!").await);
     assert_unauthorized(&app.login("nobody@example.org", PASSWORD).await);
     let bad_grant = app
-        .post("/api/v1/auth/token", None, json!({"grant_type": "implicit", "email": "x"}))
+        .post(
+            "/api/v1/auth/token",
+            None,
+            json!({"grant_type": "implicit", "email": "x"}),
+        )
         .await;
     bad_grant.problem(400);
 }
@@ -67,10 +76,18 @@ async fn protected_operations_need_a_valid_token() {
     assert_unauthorized(&app.get("/api/v1/me", Some("not.a.jwt")).await);
 
     // A well-formed token is accepted, so each refusal below is for its one defect.
-    assert_eq!(app.get("/api/v1/me", Some(&mint(&claims(&user, 600), SECRET))).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&mint(&claims(&user, 600), SECRET)))
+            .await
+            .status,
+        200
+    );
 
     let expired = mint(&claims(&user, -120), SECRET);
-    let wrong_key = mint(&claims(&user, 600), b"another-secret-that-is-also-long-enough");
+    let wrong_key = mint(
+        &claims(&user, 600),
+        b"another-secret-that-is-also-long-enough",
+    );
     let mut wrong_aud = claims(&user, 600);
     wrong_aud["aud"] = json!("someone-else");
     let mut wrong_iss = claims(&user, 600);
@@ -129,9 +146,13 @@ async fn deactivating_or_changing_role_revokes_earlier_tokens() {
     let alice_token = app.token_for("alice@example.org").await;
     let bob_token = app.token_for("bob@example.org").await;
 
-    app.patch(&format!("/api/v1/users/{alice}"), Some(&admin), json!({"active": false}))
-        .await
-        .ok(200);
+    app.patch(
+        &format!("/api/v1/users/{alice}"),
+        Some(&admin),
+        json!({"active": false}),
+    )
+    .await
+    .ok(200);
     assert_unauthorized(&app.get("/api/v1/me", Some(&alice_token)).await);
     assert_unauthorized(&app.login("alice@example.org", PASSWORD).await);
 
@@ -156,14 +177,21 @@ async fn client_credentials_work_until_the_client_is_revoked() {
     let admin = app.admin().await;
     let buyer = ose_api::db::new_id();
     let created = app
-        .post("/api/v1/api-clients", Some(&admin), json!({"name": "UGAP", "role": "buyer", "buyer_id": buyer}))
+        .post(
+            "/api/v1/api-clients",
+            Some(&admin),
+            json!({"name": "UGAP", "role": "buyer", "buyer_id": buyer}),
+        )
         .await
         .ok(201);
     let grant = json!({
         "grant_type": "client_credentials",
         "client_id": created["client_id"], "client_secret": created["client_secret"]
     });
-    let token = app.post("/api/v1/auth/token", None, grant.clone()).await.ok(200);
+    let token = app
+        .post("/api/v1/auth/token", None, grant.clone())
+        .await
+        .ok(200);
     let token = token["access_token"].as_str().unwrap().to_owned();
     let me = app.get("/api/v1/me", Some(&token)).await.ok(200);
     assert_eq!(me["principal_type"], "api_client");
@@ -174,9 +202,12 @@ async fn client_credentials_work_until_the_client_is_revoked() {
     wrong["client_secret"] = json!("not the secret");
     assert_unauthorized(&app.post("/api/v1/auth/token", None, wrong).await);
 
-    app.delete(&format!("/api/v1/api-clients/{}", created["id"].as_str().unwrap()), Some(&admin))
-        .await
-        .ok(204);
+    app.delete(
+        &format!("/api/v1/api-clients/{}", created["id"].as_str().unwrap()),
+        Some(&admin),
+    )
+    .await
+    .ok(204);
     assert_unauthorized(&app.get("/api/v1/me", Some(&token)).await);
     assert_unauthorized(&app.post("/api/v1/auth/token", None, grant).await);
 }
@@ -210,15 +241,26 @@ async fn five_failures_in_a_minute_throttle_the_address() {
     let attempt = |email: String| {
         TestApp::request(Method::POST, "/api/v1/auth/token", None)
             .peer_addr("192.0.2.7:5000".parse().unwrap())
-            .set_json(json!({"grant_type": "password", "email": email, "password": "guess guess guess"}))
+            .set_json(
+                json!({"grant_type": "password", "email": email, "password": "guess guess guess"}),
+            )
     };
     for n in 0..5 {
-        assert_eq!(app.send(attempt(format!("user{n}@example.org"))).await.status, 401);
+        assert_eq!(
+            app.send(attempt(format!("user{n}@example.org")))
+                .await
+                .status,
+            401
+        );
     }
-    app.send(attempt("real@example.org".to_owned())).await.problem(429);
+    app.send(attempt("real@example.org".to_owned()))
+        .await
+        .problem(429);
     // Another address is not affected.
     let other = TestApp::request(Method::POST, "/api/v1/auth/token", None)
         .peer_addr("198.51.100.1:5000".parse().unwrap())
-        .set_json(json!({"grant_type": "password", "email": "real@example.org", "password": PASSWORD}));
+        .set_json(
+            json!({"grant_type": "password", "email": "real@example.org", "password": PASSWORD}),
+        );
     app.send(other).await.ok(200);
 }

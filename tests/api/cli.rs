@@ -6,7 +6,14 @@ use std::process::{Command, Stdio};
 
 fn ose_api() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ose-api"));
-    for var in ["DATABASE_URL", "JWT_SECRET", "OSE_ENV", "BIND", "CORS_ORIGINS", "TOKEN_TTL_SECONDS"] {
+    for var in [
+        "DATABASE_URL",
+        "JWT_SECRET",
+        "OSE_ENV",
+        "BIND",
+        "CORS_ORIGINS",
+        "TOKEN_TTL_SECONDS",
+    ] {
         command.env_remove(var);
     }
     command
@@ -22,7 +29,11 @@ fn one_line_failure(output: std::process::Output, code: i32, needle: &str) {
 
 #[test]
 fn production_refuses_a_missing_or_short_secret() {
-    let missing = ose_api().args(["migrate"]).env("OSE_ENV", "prod").output().unwrap();
+    let missing = ose_api()
+        .args(["migrate"])
+        .env("OSE_ENV", "prod")
+        .output()
+        .unwrap();
     one_line_failure(missing, 2, "JWT_SECRET is required");
     let short = ose_api()
         .args(["migrate"])
@@ -35,7 +46,11 @@ fn production_refuses_a_missing_or_short_secret() {
 
 #[test]
 fn a_bad_database_url_is_one_line() {
-    let scheme = ose_api().args(["migrate"]).env("DATABASE_URL", "mysql://x").output().unwrap();
+    let scheme = ose_api()
+        .args(["migrate"])
+        .env("DATABASE_URL", "mysql://x")
+        .output()
+        .unwrap();
     one_line_failure(scheme, 2, "DATABASE_URL must start with");
     let dead = ose_api()
         .args(["migrate"])
@@ -47,11 +62,17 @@ fn a_bad_database_url_is_one_line() {
 
 #[test]
 fn create_admin_reads_the_password_from_stdin_and_resets_it() {
-    let path = std::env::temp_dir().join(format!("ose-api-cli-{}.db", uuid::Uuid::now_v7().simple()));
+    let path =
+        std::env::temp_dir().join(format!("ose-api-cli-{}.db", uuid::Uuid::now_v7().simple()));
     let url = format!("sqlite://{}", path.display());
     let run = |password: &str| {
         let mut child = ose_api()
-            .args(["create-admin", "--email", "Root@Example.org", "--password-stdin"])
+            .args([
+                "create-admin",
+                "--email",
+                "Root@Example.org",
+                "--password-stdin",
+            ])
             .env("DATABASE_URL", &url)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -65,12 +86,24 @@ fn create_admin_reads_the_password_from_stdin_and_resets_it() {
     assert!(run("second password 456").status.success());
     one_line_failure(run("short"), 1, "at least 12 characters");
 
-    let db = ose_api::db::Db::new(&url, ose_api::db::Backend::Sqlite, std::time::Duration::from_secs(2));
+    let db = ose_api::db::Db::new(
+        &url,
+        ose_api::db::Backend::Sqlite,
+        std::time::Duration::from_secs(2),
+    );
     let mut conn = db.conn().unwrap();
-    let admin = ose_api::db::users::find_by_email(&mut conn, "root@example.org").unwrap().unwrap();
+    let admin = ose_api::db::users::find_by_email(&mut conn, "root@example.org")
+        .unwrap()
+        .unwrap();
     assert_eq!(admin.role, "admin");
-    assert!(ose_api::auth::password::verify("second password 456", &admin.password_hash));
-    assert!(!ose_api::auth::password::verify("first password 123", &admin.password_hash));
+    assert!(ose_api::auth::password::verify(
+        "second password 456",
+        &admin.password_hash
+    ));
+    assert!(!ose_api::auth::password::verify(
+        "first password 123",
+        &admin.password_hash
+    ));
     drop(conn);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -81,5 +114,8 @@ fn create_admin_reads_the_password_from_stdin_and_resets_it() {
 fn the_openapi_subcommand_prints_the_document() {
     let output = ose_api().arg("openapi").output().unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), ose_api::app::openapi_json());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        ose_api::app::openapi_json()
+    );
 }

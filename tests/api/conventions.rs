@@ -10,7 +10,12 @@ use crate::helpers::{ALLOWED_ORIGIN, TestApp};
 async fn unknown_routes_are_404_problems() {
     let app = TestApp::spawn().await;
     let problem = app.get("/api/v1/nothing-here", None).await.problem(404);
-    assert!(problem["detail"].as_str().unwrap().contains("/api/v1/nothing-here"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/nothing-here")
+    );
     app.get("/", None).await.problem(404);
 }
 
@@ -23,10 +28,17 @@ async fn wrong_methods_are_405_with_allow() {
     response.problem(405);
     assert_eq!(response.header("allow").as_deref(), Some("GET, POST"));
     let response = app
-        .send(TestApp::request(Method::POST, "/api/v1/skills/postgresql", None))
+        .send(TestApp::request(
+            Method::POST,
+            "/api/v1/skills/postgresql",
+            None,
+        ))
         .await;
     response.problem(405);
-    assert_eq!(response.header("allow").as_deref(), Some("DELETE, GET, PATCH"));
+    assert_eq!(
+        response.header("allow").as_deref(),
+        Some("DELETE, GET, PATCH")
+    );
 }
 
 #[actix_web::test]
@@ -98,11 +110,17 @@ async fn validation_errors_list_every_bad_field_with_a_pointer() {
 async fn bad_query_parameters_are_400_naming_the_parameter() {
     let app = TestApp::spawn().await;
     for query in ["limit=0", "limit=101"] {
-        let problem = app.get(&format!("/api/v1/skills?{query}"), None).await.problem(400);
+        let problem = app
+            .get(&format!("/api/v1/skills?{query}"), None)
+            .await
+            .problem(400);
         assert_eq!(problem["errors"][0]["parameter"], "limit");
     }
     app.get("/api/v1/skills?limit=ten", None).await.problem(400);
-    let problem = app.get("/api/v1/skills?cursor=not-ours", None).await.problem(400);
+    let problem = app
+        .get("/api/v1/skills?cursor=not-ours", None)
+        .await
+        .problem(400);
     assert_eq!(problem["errors"][0]["parameter"], "cursor");
 }
 
@@ -110,7 +128,10 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
 async fn request_ids_are_echoed_or_generated() {
     let app = TestApp::spawn().await;
     let given = app
-        .send(TestApp::request(Method::GET, "/healthz", None).insert_header(("x-request-id", "abc-123")))
+        .send(
+            TestApp::request(Method::GET, "/healthz", None)
+                .insert_header(("x-request-id", "abc-123")),
+        )
         .await;
     assert_eq!(given.header("x-request-id").as_deref(), Some("abc-123"));
 
@@ -119,7 +140,10 @@ async fn request_ids_are_echoed_or_generated() {
     assert!(uuid::Uuid::parse_str(&id).is_ok());
 
     let forged = app
-        .send(TestApp::request(Method::GET, "/healthz", None).insert_header(("x-request-id", "a b\tc")))
+        .send(
+            TestApp::request(Method::GET, "/healthz", None)
+                .insert_header(("x-request-id", "a b\tc")),
+        )
         .await;
     assert_ne!(forged.header("x-request-id").as_deref(), Some("a b\tc"));
     // Errors carry it too.

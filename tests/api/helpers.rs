@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::Request;
-use actix_service::{Service, ServiceExt};
 use actix_service::boxed::{self, BoxService};
+use actix_service::{Service, ServiceExt};
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap};
@@ -167,7 +167,11 @@ impl TestResponse {
             "errors are problem+json"
         );
         let problem = self.json();
-        assert_eq!(problem["status"], json!(status), "problem status equals HTTP status");
+        assert_eq!(
+            problem["status"],
+            json!(status),
+            "problem status equals HTTP status"
+        );
         assert!(problem["type"].is_string() && problem["title"].is_string());
         assert!(problem["detail"].is_string());
         problem
@@ -200,7 +204,8 @@ impl TestApp {
     pub async fn on(db: TestDb) -> TestApp {
         let config = test_config(&db.url, db.backend);
         let state = AppState::new(&config, Arc::new(SystemClock));
-        let app = actix_web::test::init_service(build_app(state.clone(), config.cors_origins)).await;
+        let app =
+            actix_web::test::init_service(build_app(state.clone(), config.cors_origins)).await;
         let service = boxed::service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         TestApp {
             service,
@@ -242,8 +247,15 @@ impl TestApp {
         self.send(Self::request(Method::DELETE, path, token)).await
     }
 
-    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> TestResponse {
-        self.send(Self::request(method, path, token).set_json(body)).await
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> TestResponse {
+        self.send(Self::request(method, path, token).set_json(body))
+            .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
@@ -262,7 +274,8 @@ impl TestApp {
             email: email.to_owned(),
             password_hash: ose_api::auth::password::hash(PASSWORD).expect("hash"),
             role: role.as_str().to_owned(),
-            partner_id: (role == Role::Partner).then(|| organisation.expect("partner id").to_owned()),
+            partner_id: (role == Role::Partner)
+                .then(|| organisation.expect("partner id").to_owned()),
             buyer_id: (role == Role::Buyer).then(|| organisation.expect("buyer id").to_owned()),
             active: true,
             token_generation: 0,
@@ -286,7 +299,10 @@ impl TestApp {
 
     pub async fn token_for(&self, email: &str) -> String {
         let body = self.login(email, PASSWORD).await.ok(200);
-        body["access_token"].as_str().expect("access_token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// A fresh admin and its token.
@@ -299,7 +315,11 @@ impl TestApp {
     /// A fresh user of `role` acting for a new organisation; returns (token, org id).
     pub async fn member(&self, role: Role) -> (String, String) {
         let organisation = db::new_id();
-        let email = format!("{}-{}@example.org", role.as_str(), uuid::Uuid::now_v7().simple());
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            uuid::Uuid::now_v7().simple()
+        );
         self.insert_user(&email, role, Some(&organisation));
         (self.token_for(&email).await, organisation)
     }

@@ -6,8 +6,9 @@ const REGENERATE: &str = "cargo run -- openapi > openapi/openapi.json";
 
 #[test]
 fn the_committed_document_matches_the_code() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-        .unwrap_or_default();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
     let generated = ose_api::app::openapi_json();
     assert!(
         committed == generated,
@@ -29,12 +30,18 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 fn every_operation_documents_its_security_and_errors() {
     let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     for (method, path, operation) in operations(&doc) {
         let name = format!("{method} {path}");
         let responses = operation["responses"].as_object().unwrap();
         assert!(operation["summary"].is_string(), "{name} has a summary");
-        assert!(responses.keys().any(|s| s.starts_with('2')), "{name} documents success");
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{name} documents success"
+        );
         if path.starts_with("/api/v1") {
             assert!(responses.contains_key("503"), "{name} documents 503");
             assert!(responses.contains_key("401"), "{name} documents 401");
@@ -49,7 +56,10 @@ fn every_operation_documents_its_security_and_errors() {
         }
         let writes = matches!(method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE");
         if writes && path != "/api/v1/auth/token" {
-            assert!(operation.get("security").is_some(), "{name} declares its security");
+            assert!(
+                operation.get("security").is_some(),
+                "{name} declares its security"
+            );
             assert!(responses.contains_key("403"), "{name} documents 403");
         }
         if path.contains('{') {
@@ -61,7 +71,16 @@ fn every_operation_documents_its_security_and_errors() {
 #[test]
 fn request_and_response_schemas_carry_examples() {
     let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
-    for name in ["Skill", "NewSkill", "User", "NewUser", "ApiClient", "NewApiClient", "Me", "Problem"] {
+    for name in [
+        "Skill",
+        "NewSkill",
+        "User",
+        "NewUser",
+        "ApiClient",
+        "NewApiClient",
+        "Me",
+        "Problem",
+    ] {
         assert!(
             doc["components"]["schemas"][name].get("examples").is_some()
                 || doc["components"]["schemas"][name].get("example").is_some(),

@@ -28,7 +28,10 @@ async fn readiness_fails_while_the_database_is_down_and_recovers_by_itself() {
     app.get("/api/v1/skills", None).await.problem(503);
 
     std::fs::create_dir_all(&dir).unwrap();
-    app.state.db.migrate().expect("migrate once the database is back");
+    app.state
+        .db
+        .migrate()
+        .expect("migrate once the database is back");
     assert_eq!(app.get("/readyz", None).await.ok(200)["status"], "ready");
     app.get("/api/v1/skills", None).await.ok(200);
 }
@@ -52,5 +55,8 @@ async fn the_docs_page_and_the_document_are_served() {
     assert_eq!(docs.status, 200);
     assert!(String::from_utf8_lossy(&docs.body).contains("swagger-ui"));
     let document = app.get("/openapi.json", None).await.ok(200);
-    assert_eq!(document, serde_json::to_value(ose_api::api::openapi_document()).unwrap());
+    assert_eq!(
+        document,
+        serde_json::to_value(ose_api::api::openapi_document()).unwrap()
+    );
 }

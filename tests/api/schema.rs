@@ -49,17 +49,34 @@ fn migrated(db: &TestDb) -> Db {
 
 /// Every table as diesel reads it: fails when a column is missing or of another type.
 fn read_every_table(conn: &mut DbConnection) {
-    users::table.select(users::all_columns).limit(0).load::<ose_api::db::users::UserRow>(conn).unwrap();
-    api_clients::table.select(api_clients::all_columns).limit(0)
-        .load::<ose_api::db::api_clients::ApiClientRow>(conn).unwrap();
-    skills::table.select(skills::all_columns).limit(0).load::<ose_api::db::skills::SkillRow>(conn).unwrap();
-    login_failures::table.select(login_failures::all_columns).limit(0)
-        .load::<(String, String, chrono::NaiveDateTime)>(conn).unwrap();
+    users::table
+        .select(users::all_columns)
+        .limit(0)
+        .load::<ose_api::db::users::UserRow>(conn)
+        .unwrap();
+    api_clients::table
+        .select(api_clients::all_columns)
+        .limit(0)
+        .load::<ose_api::db::api_clients::ApiClientRow>(conn)
+        .unwrap();
+    skills::table
+        .select(skills::all_columns)
+        .limit(0)
+        .load::<ose_api::db::skills::SkillRow>(conn)
+        .unwrap();
+    login_failures::table
+        .select(login_failures::all_columns)
+        .limit(0)
+        .load::<(String, String, chrono::NaiveDateTime)>(conn)
+        .unwrap();
 }
 
 #[test]
 fn both_backends_end_at_the_same_tables_and_columns() {
-    let sqlite_file = std::env::temp_dir().join(format!("ose-api-schema-{}.db", uuid::Uuid::now_v7().simple()));
+    let sqlite_file = std::env::temp_dir().join(format!(
+        "ose-api-schema-{}.db",
+        uuid::Uuid::now_v7().simple()
+    ));
     let sqlite = TestDb {
         url: format!("sqlite://{}", sqlite_file.display()),
         backend: Backend::Sqlite,

@@ -15,7 +15,13 @@ fn new_partner_user(email: &str) -> serde_json::Value {
 async fn admins_create_read_and_list_users() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let response = app.post("/api/v1/users", Some(&admin), new_partner_user("Jo@Example.org")).await;
+    let response = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            new_partner_user("Jo@Example.org"),
+        )
+        .await;
     let created = response.ok(201);
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["email"], "jo@example.org");
@@ -23,7 +29,10 @@ async fn admins_create_read_and_list_users() {
     assert_eq!(created["active"], true);
     assert_eq!(created["version"], 1);
     assert!(created.get("password").is_none() && created.get("password_hash").is_none());
-    assert_eq!(response.header("location").unwrap(), format!("/api/v1/users/{id}"));
+    assert_eq!(
+        response.header("location").unwrap(),
+        format!("/api/v1/users/{id}")
+    );
     let etag = response.header("etag").unwrap();
 
     let fetched = app.get(&format!("/api/v1/users/{id}"), Some(&admin)).await;
@@ -31,9 +40,14 @@ async fn admins_create_read_and_list_users() {
     assert_eq!(fetched.header("etag").unwrap(), etag);
 
     // The new user can sign in with the password given.
-    app.login("jo@example.org", "a long enough passphrase").await.ok(200);
+    app.login("jo@example.org", "a long enough passphrase")
+        .await
+        .ok(200);
 
-    let partners = app.get("/api/v1/users?role=partner", Some(&admin)).await.ok(200);
+    let partners = app
+        .get("/api/v1/users?role=partner", Some(&admin))
+        .await
+        .ok(200);
     assert_eq!(partners["items"].as_array().unwrap().len(), 1);
     assert_eq!(partners["items"][0]["id"], id);
     let by_email = app.get("/api/v1/users?q=JO@", Some(&admin)).await.ok(200);
@@ -48,14 +62,17 @@ async fn user_input_is_validated_field_by_field() {
     post(json!({"email": "not-an-email", "password": "short", "role": "admin"}))
         .await
         .invalid_fields(&["#/email", "#/password"]);
-    let codes = post(json!({"email": "p@example.org", "password": "long enough pass", "role": "partner"}))
-        .await
-        .invalid_fields(&["#/partner_id"]);
+    let codes =
+        post(json!({"email": "p@example.org", "password": "long enough pass", "role": "partner"}))
+            .await
+            .invalid_fields(&["#/partner_id"]);
     assert_eq!(codes, ["required"]);
-    let codes = post(json!({"email": "a@example.org", "password": "long enough pass", "role": "admin",
-                            "buyer_id": ose_api::db::new_id()}))
-        .await
-        .invalid_fields(&["#/buyer_id"]);
+    let codes = post(
+        json!({"email": "a@example.org", "password": "long enough pass", "role": "admin",
+                            "buyer_id": ose_api::db::new_id()}),
+    )
+    .await
+    .invalid_fields(&["#/buyer_id"]);
     assert_eq!(codes, ["not_allowed"]);
     post(json!({"email": "b@example.org", "password": "long enough pass", "role": "buyer", "buyer_id": "42"}))
         .await
@@ -72,8 +89,20 @@ async fn user_input_is_validated_field_by_field() {
 async fn emails_are_unique_regardless_of_case() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    app.post("/api/v1/users", Some(&admin), new_partner_user("dup@example.org")).await.ok(201);
-    app.post("/api/v1/users", Some(&admin), new_partner_user("DUP@example.org")).await.problem(409);
+    app.post(
+        "/api/v1/users",
+        Some(&admin),
+        new_partner_user("dup@example.org"),
+    )
+    .await
+    .ok(201);
+    app.post(
+        "/api/v1/users",
+        Some(&admin),
+        new_partner_user("DUP@example.org"),
+    )
+    .await
+    .problem(409);
 }
 
 #[actix_web::test]
@@ -82,18 +111,32 @@ async fn only_admins_manage_users() {
     let admin = app.admin().await;
     let (partner, _) = app.member(Role::Partner).await;
     let (buyer, _) = app.member(Role::Buyer).await;
-    let target = app.post("/api/v1/users", Some(&admin), new_partner_user("t@example.org")).await.ok(201);
+    let target = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            new_partner_user("t@example.org"),
+        )
+        .await
+        .ok(201);
     let target = format!("/api/v1/users/{}", target["id"].as_str().unwrap());
     for token in [Some(partner.as_str()), Some(buyer.as_str()), None] {
         let expected = if token.is_some() { 403 } else { 401 };
         app.get("/api/v1/users", token).await.problem(expected);
         app.get(&target, token).await.problem(expected);
-        app.post("/api/v1/users", token, new_partner_user("x@example.org")).await.problem(expected);
-        app.patch(&target, token, json!({"active": false})).await.problem(expected);
+        app.post("/api/v1/users", token, new_partner_user("x@example.org"))
+            .await
+            .problem(expected);
+        app.patch(&target, token, json!({"active": false}))
+            .await
+            .problem(expected);
     }
-    app.get("/api/v1/users/0193a5b2-7c1e-7d3a-9f10-000000000000", Some(&admin))
-        .await
-        .problem(404);
+    app.get(
+        "/api/v1/users/0193a5b2-7c1e-7d3a-9f10-000000000000",
+        Some(&admin),
+    )
+    .await
+    .problem(404);
     // The target is untouched.
     assert_eq!(app.get(&target, Some(&admin)).await.ok(200)["active"], true);
 }
@@ -102,7 +145,13 @@ async fn only_admins_manage_users() {
 async fn patches_honour_if_match() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let created = app.post("/api/v1/users", Some(&admin), new_partner_user("m@example.org")).await;
+    let created = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            new_partner_user("m@example.org"),
+        )
+        .await;
     let etag = created.header("etag").unwrap();
     let path = format!("/api/v1/users/{}", created.json()["id"].as_str().unwrap());
 
@@ -121,7 +170,9 @@ async fn patches_honour_if_match() {
     let current = app.get(&path, Some(&admin)).await.ok(200);
     assert_eq!(current["email"], "m2@example.org");
     // Without If-Match the write is accepted (it is optional on users).
-    app.patch(&path, Some(&admin), json!({"active": false})).await.ok(200);
+    app.patch(&path, Some(&admin), json!({"active": false}))
+        .await
+        .ok(200);
 }
 
 #[actix_web::test]
@@ -130,10 +181,16 @@ async fn the_last_admin_cannot_lock_everyone_out() {
     let admin = app.admin().await;
     let me = app.get("/api/v1/me", Some(&admin)).await.ok(200);
     let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
-    app.patch(&path, Some(&admin), json!({"active": false})).await.problem(409);
-    app.patch(&path, Some(&admin), json!({"role": "buyer", "buyer_id": ose_api::db::new_id()}))
+    app.patch(&path, Some(&admin), json!({"active": false}))
         .await
         .problem(409);
+    app.patch(
+        &path,
+        Some(&admin),
+        json!({"role": "buyer", "buyer_id": ose_api::db::new_id()}),
+    )
+    .await
+    .problem(409);
     app.get("/api/v1/me", Some(&admin)).await.ok(200);
 }
 
@@ -142,24 +199,49 @@ async fn user_lists_paginate_with_cursors_and_links() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     for n in 0..4 {
-        app.post("/api/v1/users", Some(&admin), new_partner_user(&format!("u{n}@example.org")))
-            .await
-            .ok(201);
+        app.post(
+            "/api/v1/users",
+            Some(&admin),
+            new_partner_user(&format!("u{n}@example.org")),
+        )
+        .await
+        .ok(201);
     }
-    let first = app.get("/api/v1/users?role=partner&limit=3", Some(&admin)).await;
+    let first = app
+        .get("/api/v1/users?role=partner&limit=3", Some(&admin))
+        .await;
     let link = first.header("link").expect("Link header");
     let page = first.ok(200);
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     let cursor = page["next_cursor"].as_str().unwrap();
-    assert_eq!(link, format!("</api/v1/users?role=partner&limit=3&cursor={cursor}>; rel=\"next\""));
+    assert_eq!(
+        link,
+        format!("</api/v1/users?role=partner&limit=3&cursor={cursor}>; rel=\"next\"")
+    );
 
-    let second = app.get(&format!("/api/v1/users?role=partner&limit=3&cursor={cursor}"), Some(&admin)).await;
+    let second = app
+        .get(
+            &format!("/api/v1/users?role=partner&limit=3&cursor={cursor}"),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(second.header("link"), None);
     let second = second.ok(200);
-    let emails: Vec<&str> = page["items"].as_array().unwrap().iter()
+    let emails: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
         .chain(second["items"].as_array().unwrap())
         .map(|u| u["email"].as_str().unwrap())
         .collect();
-    assert_eq!(emails, ["u0@example.org", "u1@example.org", "u2@example.org", "u3@example.org"]);
+    assert_eq!(
+        emails,
+        [
+            "u0@example.org",
+            "u1@example.org",
+            "u2@example.org",
+            "u3@example.org"
+        ]
+    );
     assert_eq!(second["next_cursor"], serde_json::Value::Null);
 }

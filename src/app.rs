@@ -97,6 +97,7 @@ pub fn build_app(
         .app_data(request::query_config())
         .app_data(request::path_config())
         .app_data(web::PayloadConfig::new(request::MAX_BODY_BYTES))
+        .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(mw::fallback))
         .wrap(cors(&cors_origins))

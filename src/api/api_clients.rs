@@ -116,9 +116,8 @@ fn random_token(bytes: usize) -> String {
         (status = 200, description = "A page of API clients", body = ListResponse<ApiClient>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when more pages follow"))),
         (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[get("/api-clients")]
@@ -161,13 +160,9 @@ pub async fn list_clients(
     responses(
         (status = 201, description = "The client and its secret", body = CreatedApiClient,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::ValidationFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
+        r::BodyErrors,
     )
 )]
 #[post("/api-clients")]
@@ -238,10 +233,9 @@ async fn load_client(state: &AppState, id: String) -> ApiResult<ApiClientRow> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The API client", body = ApiClient, headers(("ETag" = String))),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[get("/api-clients/{id}")]
@@ -266,11 +260,10 @@ pub async fn get_client(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 412, response = r::PreconditionFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[delete("/api-clients/{id}")]

@@ -1,6 +1,6 @@
 //! Reusable OpenAPI responses for the problems every operation may answer.
 
-use utoipa::ToResponse;
+use utoipa::{IntoResponses, ToResponse};
 
 use crate::error::Problem;
 
@@ -91,3 +91,25 @@ pub struct TooManyRequests(pub Problem);
     "detail": "the database is unreachable; retry shortly"
 }))]
 pub struct Unavailable(pub Problem);
+
+/// What reading and validating a JSON request body can answer.
+#[derive(IntoResponses)]
+pub enum BodyErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    ValidationFailed(#[ref_response] ValidationFailed),
+}
+
+/// What an operation that needs a token and a role can answer.
+#[derive(IntoResponses)]
+pub enum CallerErrors {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+}

@@ -268,14 +268,10 @@ async fn load_skill(state: &AppState, id_or_slug: String) -> ApiResult<SkillRow>
     responses(
         (status = 201, description = "The created skill", body = Skill,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::ValidationFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
+        r::BodyErrors,
     )
 )]
 #[post("/skills")]
@@ -332,16 +328,12 @@ pub async fn create_skill(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated skill", body = Skill, headers(("ETag" = String))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 409, response = r::Conflict),
         (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::ValidationFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
+        r::BodyErrors,
     )
 )]
 #[patch("/skills/{id}")]
@@ -408,12 +400,11 @@ pub async fn update_skill(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 409, response = r::Conflict),
         (status = 412, response = r::PreconditionFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[delete("/skills/{id}")]

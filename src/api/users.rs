@@ -150,9 +150,8 @@ fn respond_user(builder: HttpResponseBuilder, row: UserRow) -> HttpResponse {
         (status = 200, description = "A page of users", body = ListResponse<User>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when more pages follow"))),
         (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[get("/users")]
@@ -193,14 +192,10 @@ pub async fn list_users(
     responses(
         (status = 201, description = "The created user", body = User,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 409, response = r::Conflict),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::ValidationFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
+        r::BodyErrors,
     )
 )]
 #[post("/users")]
@@ -270,10 +265,9 @@ async fn load_user(state: &AppState, id: String) -> ApiResult<UserRow> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
     )
 )]
 #[get("/users/{id}")]
@@ -299,16 +293,12 @@ pub async fn get_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = User, headers(("ETag" = String))),
-        (status = 400, response = r::BadRequest),
-        (status = 401, response = r::Unauthorized),
-        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 409, response = r::Conflict),
         (status = 412, response = r::PreconditionFailed),
-        (status = 413, response = r::PayloadTooLarge),
-        (status = 415, response = r::UnsupportedMediaType),
-        (status = 422, response = r::ValidationFailed),
         (status = 503, response = r::Unavailable),
+        r::CallerErrors,
+        r::BodyErrors,
     )
 )]
 #[patch("/users/{id}")]

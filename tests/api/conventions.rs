@@ -168,8 +168,6 @@ async fn cors_allows_the_configured_origins_only() {
         Some(ALLOWED_ORIGIN)
     );
     let refused = app.send(preflight("https://evil.example")).await;
+    refused.problem(400);
     assert_eq!(refused.header("access-control-allow-origin"), None);
-    if refused.status.is_client_error() {
-        refused.problem(refused.status.as_u16());
-    }
 }

@@ -51,6 +51,9 @@ async fn readiness_fails_when_postgresql_does_not_answer() {
 #[actix_web::test]
 async fn the_docs_page_and_the_document_are_served() {
     let app = TestApp::spawn().await;
+    let bare = app.get("/docs", None).await;
+    assert!(bare.status.is_redirection());
+    assert_eq!(bare.header("location").as_deref(), Some("/docs/"));
     let docs = app.get("/docs/", None).await;
     assert_eq!(docs.status, 200);
     assert!(String::from_utf8_lossy(&docs.body).contains("swagger-ui"));

@@ -14,9 +14,9 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{location, validate_with};
+use super::request::location;
 use super::responses as r;
-use super::users::{binding_errors, valid_id};
+use super::users::{valid_id, validate_binding};
 use crate::app::AppState;
 use crate::auth::{Principal, password};
 use crate::db::{self, api_clients::ApiClientRow};
@@ -174,13 +174,11 @@ pub async fn create_client(
 ) -> ApiResult<HttpResponse> {
     principal.require_admin()?;
     let body = body.into_inner();
-    validate_with(
+    validate_binding(
         &body,
-        binding_errors(
-            body.role,
-            body.partner_id.as_deref(),
-            body.buyer_id.as_deref(),
-        ),
+        body.role,
+        body.partner_id.as_deref(),
+        body.buyer_id.as_deref(),
     )?;
     let client_secret = random_token(32);
     let secret_hash = password::hash(&client_secret)

@@ -112,17 +112,18 @@ pub fn valid_id(id: &str) -> Result<(), validator::ValidationError> {
         .map_err(|_| super::request::invalid("format", "must be an id issued by this API"))
 }
 
-/// The organisation ids a role needs, as field errors.
-pub fn binding_errors(
+/// Validates a body whose role must fit its organisation ids, reporting both kinds of
+/// finding in one 422.
+pub fn validate_binding(
+    body: &impl Validate,
     role: Role,
     partner_id: Option<&str>,
     buyer_id: Option<&str>,
-) -> Vec<FieldError> {
-    check_binding(role, partner_id, buyer_id)
+) -> ApiResult<()> {
+    let binding = check_binding(role, partner_id, buyer_id)
         .err()
-        .map(|e| FieldError::body(format!("#/{}", e.field), e.code, e.detail))
-        .into_iter()
-        .collect()
+        .map(|e| FieldError::body(format!("#/{}", e.field), e.code, e.detail));
+    validate_with(body, binding.into_iter().collect())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -207,13 +208,11 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     principal.require_admin()?;
     let body = body.into_inner();
-    validate_with(
+    validate_binding(
         &body,
-        binding_errors(
-            body.role,
-            body.partner_id.as_deref(),
-            body.buyer_id.as_deref(),
-        ),
+        body.role,
+        body.partner_id.as_deref(),
+        body.buyer_id.as_deref(),
     )?;
     let password_hash = password::hash(&body.password)
         .map_err(|e| ApiError::Internal(format!("password hashing: {e}")))?;
@@ -330,13 +329,11 @@ pub async fn update_user(
     if let Some(active) = patch.active {
         next.active = active;
     }
-    validate_with(
+    validate_binding(
         &patch,
-        binding_errors(
-            next.role(),
-            next.partner_id.as_deref(),
-            next.buyer_id.as_deref(),
-        ),
+        next.role(),
+        next.partner_id.as_deref(),
+        next.buyer_id.as_deref(),
     )?;
     if let Some(new_password) = &patch.password {
         next.password_hash = password::hash(new_password)

@@ -20,6 +20,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, Db, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
+use crate::seed;
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -216,6 +217,20 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
             Ok(row.id)
         }
     }
+}
+
+/// Migrates the database and loads the demo network (idempotent); returns what it did.
+pub fn seed_demo(config: &Config) -> Result<String, StartError> {
+    let db = Db::new(
+        &config.database_url,
+        config.backend,
+        config.db_connect_timeout,
+    );
+    db.migrate()?;
+    let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
+    seed::load(&mut conn, SystemClock.now_naive())
+        .map(|report| report.to_string())
+        .map_err(|e| StartError::Invalid(e.to_string()))
 }
 
 /// The OpenAPI document as pretty JSON, exactly as committed in `openapi/openapi.json`.

@@ -33,6 +33,9 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Load the demo network (partners, skills, projects, buyers); running it again adds
+    /// only what is missing.
+    SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Migrate => app::migrate(&config).map(|n| format!("{n} migration(s) applied")),
         Command::CreateAdmin { email, .. } => app::create_admin(&config, &email, std::io::stdin())
             .map(|id| format!("admin {email} ready (id {id})")),
+        Command::SeedDemo => app::seed_demo(&config),
         Command::Openapi => unreachable!("handled above"),
     };
     match outcome {

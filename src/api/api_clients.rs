@@ -1,7 +1,5 @@
 //! `/api-clients`: machine access for procurement systems, managed by admins.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,9 +12,9 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::location;
+use super::request::{created, location};
 use super::responses as r;
-use super::users::{valid_id, validate_binding};
+use super::users::{check_organisation_exists, valid_id, validate_binding};
 use crate::app::AppState;
 use crate::auth::{Principal, password};
 use crate::db::{self, api_clients::ApiClientRow};
@@ -200,13 +198,13 @@ pub async fn create_client(
     let row = state
         .db
         .run(move |conn| {
+            check_organisation_exists(conn, row.partner_id.as_deref(), row.buyer_id.as_deref())?;
             db::api_clients::insert(conn, &row)?;
             Ok(row)
         })
         .await?;
     let tag = etag(&row.id, row.version);
-    let mut builder = HttpResponse::build(StatusCode::CREATED);
-    builder.insert_header((header::LOCATION, location(&req, &row.id)));
+    let builder = created(location(&req, &row.id));
     let created = CreatedApiClient {
         client: ApiClient::from(row),
         client_secret,

@@ -3,10 +3,14 @@
 
 pub mod api_clients;
 pub mod auth;
+pub mod buyers;
 pub mod middleware;
 pub mod ops;
 pub mod pagination;
+pub mod partner_skills;
+pub mod partners;
 pub mod preconditions;
+pub mod projects;
 pub mod request;
 pub mod responses;
 pub mod skills;
@@ -33,7 +37,12 @@ pub const BEARER: &str = "bearer";
     ),
     modifiers(&BearerSecurity),
     components(
-        schemas(crate::error::Problem, crate::error::FieldError),
+        schemas(
+            crate::error::Problem,
+            crate::error::FieldError,
+            // Query parameter types, which operations refer to without registering.
+            crate::domain::directory::PartnerSort,
+        ),
         responses(
         responses::BadRequest,
         responses::Unauthorized,
@@ -41,6 +50,7 @@ pub const BEARER: &str = "bearer";
         responses::NotFound,
         responses::Conflict,
         responses::PreconditionFailed,
+        responses::PreconditionRequired,
         responses::PayloadTooLarge,
         responses::UnsupportedMediaType,
         responses::ValidationFailed,
@@ -54,6 +64,9 @@ pub const BEARER: &str = "bearer";
         (name = "users", description = "People who sign in (admin only)"),
         (name = "api-clients", description = "Machine access for procurement systems (admin only)"),
         (name = "skills", description = "The skills catalogue"),
+        (name = "partners", description = "The directory of the network's partners and their skills"),
+        (name = "buyers", description = "Contracting authorities and companies that issue tenders"),
+        (name = "projects", description = "Upstream open source projects and their licenses"),
     )
 )]
 pub struct ApiDoc;
@@ -81,7 +94,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(users::configure)
             .configure(api_clients::configure)
-            .configure(skills::configure),
+            .configure(skills::configure)
+            .configure(partners::configure)
+            .configure(partner_skills::configure)
+            .configure(buyers::configure)
+            .configure(projects::configure),
     );
 }
 

@@ -80,7 +80,7 @@ pub fn respond<R, T>(
     page: &Page,
     mut rows: Vec<R>,
     sort_key: impl Fn(&R) -> String,
-    present: impl Fn(R) -> T,
+    present: impl FnMut(R) -> T,
 ) -> HttpResponse
 where
     T: Serialize,

@@ -2,9 +2,11 @@
 //! answered as a problem, and validator errors turned into JSON-pointer entries.
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{HttpRequest, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
+use crate::domain::TextEnum;
 use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Largest request body accepted.
@@ -136,4 +138,56 @@ where
 /// The `Location` of a resource created under the request's path.
 pub fn location(req: &HttpRequest, id: &str) -> String {
     format!("{}/{id}", req.path().trim_end_matches('/'))
+}
+
+/// A `201 Created` answer pointing at `location`.
+pub fn created(location: String) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, location));
+    builder
+}
+
+/// A query string read with repeatable keys (`?skill=a&skill=b` fills a `Vec`), with
+/// failures answered like every other query error.
+pub fn repeatable_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> ApiResult<T> {
+    serde_html_form::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+}
+
+/// A text field holding one of the names of `T` (a closed set such as a kind or status).
+pub fn one_of<T: TextEnum>(value: &str) -> Result<(), ValidationError> {
+    if T::parse(value).is_some() {
+        Ok(())
+    } else {
+        Err(ValidationError::new("enum")
+            .with_message(format!("must be one of: {}", T::NAMES.join(", ")).into()))
+    }
+}
+
+/// A field that must say something: not empty, not only spaces.
+pub fn non_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(invalid("blank", "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Longest URL accepted in any field.
+pub const MAX_URL_CHARS: usize = 2000;
+
+/// An absolute `http` or `https` URL with a host: the only links worth following from a
+/// profile (no `javascript:`, `file:` or relative references).
+pub fn web_url(value: &str) -> Result<(), ValidationError> {
+    let parsed = url::Url::parse(value).ok().filter(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    });
+    if parsed.is_some() && value.len() <= MAX_URL_CHARS {
+        Ok(())
+    } else {
+        Err(invalid(
+            "url",
+            "must be an absolute http(s) URL of at most 2000 characters",
+        ))
+    }
 }

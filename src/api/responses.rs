@@ -51,6 +51,15 @@ pub struct Conflict(pub Problem);
 }))]
 pub struct PreconditionFailed(pub Problem);
 
+/// The operation needs `If-Match` with the resource's current `ETag`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "urn:ose-api:problem:if-match-required", "title": "Precondition Required",
+    "status": 428,
+    "detail": "this operation requires an If-Match header with the resource's ETag"
+}))]
+pub struct PreconditionRequired(pub Problem);
+
 /// The body exceeds 256 KiB.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json", example = json!({

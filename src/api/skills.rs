@@ -1,7 +1,5 @@
 //! `/skills`: the catalogue of skills, a tree; public reads, admin writes.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel::Connection;
@@ -12,7 +10,7 @@ use validator::{Validate, ValidationError};
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{invalid, location, nullable};
+use super::request::{created, invalid, location, nullable};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -68,7 +66,8 @@ impl From<SkillRow> for Skill {
     }
 }
 
-fn valid_slug(slug: &str) -> Result<(), ValidationError> {
+/// The catalogue's slug rule, shared by skills and projects.
+pub(super) fn valid_slug(slug: &str) -> Result<(), ValidationError> {
     if rules::is_valid_slug(slug) {
         Ok(())
     } else {
@@ -312,8 +311,7 @@ pub async fn create_skill(
             })
         })
         .await?;
-    let mut builder = HttpResponse::build(StatusCode::CREATED);
-    builder.insert_header((header::LOCATION, location(&req, &row.id)));
+    let builder = created(location(&req, &row.id));
     Ok(respond_skill(builder, row))
 }
 
@@ -390,7 +388,7 @@ pub async fn update_skill(
     Ok(respond_skill(HttpResponse::Ok(), row))
 }
 
-/// Remove a skill that nothing uses; `If-Match` is honoured.
+/// Remove a skill that nothing uses (no child skill, partner or project); `If-Match` is honoured.
 #[utoipa::path(
     tag = "skills",
     params(
@@ -422,9 +420,12 @@ pub async fn delete_skill(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let children = db::skills::count_children(conn, &current.id)?;
-                if children > 0 {
+                let holders = db::partner_skills::count_holders(conn, &current.id)?;
+                let projects = db::projects::count_linked_to_skill(conn, &current.id)?;
+                if children + holders + projects > 0 {
                     return Err(ApiError::conflict(format!(
-                        "skill `{}` is the parent of {children} other skill(s); move or delete them first",
+                        "skill `{}` is in use: parent of {children} skill(s), held by {holders} \
+                         partner(s), linked to {projects} project(s)",
                         current.slug
                     )));
                 }

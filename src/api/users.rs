@@ -1,7 +1,5 @@
 //! `/users`: people who sign in, managed by admins.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel::Connection;
@@ -12,11 +10,11 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{location, nullable, validate_with};
+use super::request::{created, location, nullable, validate_with};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::{Principal, password};
-use crate::db::{self, users::UserFilter, users::UserRow};
+use crate::db::{self, DbConnection, users::UserFilter, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role, check_binding};
 use crate::error::{ApiError, ApiResult, FieldError};
 
@@ -126,6 +124,38 @@ pub fn validate_binding(
     validate_with(body, binding.into_iter().collect())
 }
 
+/// The partner or buyer a principal is bound to must exist: 422 naming the field if not.
+pub fn check_organisation_exists(
+    conn: &mut DbConnection,
+    partner_id: Option<&str>,
+    buyer_id: Option<&str>,
+) -> ApiResult<()> {
+    let mut missing = Vec::new();
+    if let Some(id) = partner_id
+        && !db::partners::exists(conn, id)?
+    {
+        missing.push(FieldError::body(
+            "#/partner_id",
+            "not_found",
+            format!("no partner `{id}`"),
+        ));
+    }
+    if let Some(id) = buyer_id
+        && !db::buyers::exists(conn, id)?
+    {
+        missing.push(FieldError::body(
+            "#/buyer_id",
+            "not_found",
+            format!("no buyer `{id}`"),
+        ));
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(missing))
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
@@ -233,6 +263,7 @@ pub async fn create_user(
     let row = state
         .db
         .run(move |conn| {
+            check_organisation_exists(conn, row.partner_id.as_deref(), row.buyer_id.as_deref())?;
             if db::users::find_by_email(conn, &row.email)?.is_some() {
                 return Err(ApiError::conflict(format!(
                     "a user with email `{}` already exists",
@@ -243,8 +274,7 @@ pub async fn create_user(
             Ok(row)
         })
         .await?;
-    let mut builder = HttpResponse::build(StatusCode::CREATED);
-    builder.insert_header((header::LOCATION, location(&req, &row.id)));
+    let builder = created(location(&req, &row.id));
     Ok(respond_user(builder, row))
 }
 
@@ -354,6 +384,15 @@ pub async fn update_user(
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
+                check_organisation_exists(
+                    conn,
+                    next.partner_id
+                        .as_deref()
+                        .filter(|_| next.partner_id != current.partner_id),
+                    next.buyer_id
+                        .as_deref()
+                        .filter(|_| next.buyer_id != current.buyer_id),
+                )?;
                 if next.email != current.email
                     && db::users::find_by_email(conn, &next.email)?.is_some()
                 {

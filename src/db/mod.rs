@@ -2,7 +2,11 @@
 //! hands connections out, and the embedded migrations of each backend.
 
 pub mod api_clients;
+pub mod buyers;
 pub mod login_failures;
+pub mod partner_skills;
+pub mod partners;
+pub mod projects;
 pub mod schema;
 pub mod skills;
 pub mod users;
@@ -178,11 +182,6 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, MigrationError> 
 /// A fresh opaque id: UUID v7, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on both backends for ASCII.
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// A LIKE pattern matching `needle` anywhere, with LIKE's wildcards escaped by `\`

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::skills;
-use super::{DbConnection, contains_pattern, lower};
+use super::{DbConnection, contains_pattern};
+use crate::domain::search;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = skills, treat_none_as_null = true)]
@@ -38,9 +39,18 @@ pub fn find(conn: &mut DbConnection, id_or_slug: &str) -> QueryResult<Option<Ski
         .optional()
 }
 
+/// The searched column, written with the row so no writer can forget it.
+fn derived(row: &SkillRow) -> diesel::dsl::Eq<skills::search_text, String> {
+    skills::search_text.eq(search::search_text(&[
+        &row.slug,
+        &row.name,
+        &row.description,
+    ]))
+}
+
 pub fn insert(conn: &mut DbConnection, row: &SkillRow) -> QueryResult<()> {
     diesel::insert_into(skills::table)
-        .values(row)
+        .values((row, derived(row)))
         .execute(conn)
         .map(drop)
 }
@@ -52,7 +62,7 @@ pub fn update_versioned(conn: &mut DbConnection, row: &SkillRow) -> QueryResult<
             .filter(skills::id.eq(&row.id))
             .filter(skills::version.eq(row.version - 1)),
     )
-    .set(row)
+    .set((row, derived(row)))
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -105,14 +115,8 @@ pub fn list(
 ) -> QueryResult<Vec<SkillRow>> {
     let mut query = skills::table.select(SkillRow::as_select()).into_boxed();
     if let Some(q) = &filter.q {
-        let pattern = contains_pattern(&q.to_lowercase());
-        query = query.filter(
-            skills::slug
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(skills::name).like(pattern.clone()).escape('\\'))
-                .or(lower(skills::description).like(pattern).escape('\\')),
-        );
+        let pattern = contains_pattern(&search::fold(q));
+        query = query.filter(skills::search_text.like(pattern).escape('\\'));
     }
     if let Some(category) = &filter.category {
         query = query.filter(skills::category.eq(category.clone()));

@@ -1,5 +1,55 @@
 //! Pure business rules: no HTTP, no SQL. Everything here is unit-tested in place.
 
 pub mod access;
+pub mod directory;
+pub mod identifiers;
+pub mod license;
+pub mod search;
 pub mod skill;
 pub mod throttle;
+
+/// A closed set of values named by text, whatever the enum.
+pub trait TextEnum: Sized {
+    /// Every name, in declaration order.
+    const NAMES: &'static [&'static str];
+    fn parse(text: &str) -> Option<Self>;
+}
+
+/// A closed set of values stored and sent as text: the enum, its names,
+/// and parsing back from a name.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl $crate::domain::TextEnum for $name {
+            const NAMES: &'static [&'static str] = &[$($text),+];
+
+            fn parse(text: &str) -> Option<$name> {
+                $name::parse(text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;

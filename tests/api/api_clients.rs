@@ -87,6 +87,15 @@ async fn client_input_is_validated() {
     )
     .await
     .invalid_fields(&["#/buyer_id"]);
+    let codes = app
+        .post(
+            "/api/v1/api-clients",
+            Some(&admin),
+            json!({"name": "X", "role": "buyer", "buyer_id": ose_api::db::new_id()}),
+        )
+        .await
+        .invalid_fields(&["#/buyer_id"]);
+    assert_eq!(codes, ["not_found"]);
     let listed = app
         .get("/api/v1/api-clients?include_revoked=true", Some(&admin))
         .await

@@ -26,7 +26,7 @@ fn assert_unauthorized(response: &crate::helpers::TestResponse) {
 #[actix_web::test]
 async fn the_password_grant_issues_a_working_token() {
     let app = TestApp::spawn().await;
-    let organisation = ose_api::db::new_id();
+    let organisation = app.insert_partner("Dalibo", "active");
     let user_id = app.insert_user("jeanne@dalibo.example", Role::Partner, Some(&organisation));
     // Emails are case-insensitive.
     let response = app.login("Jeanne@Dalibo.example", PASSWORD).await;
@@ -140,7 +140,7 @@ async fn a_bad_token_on_a_public_endpoint_is_still_401() {
 async fn deactivating_or_changing_role_revokes_earlier_tokens() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let organisation = ose_api::db::new_id();
+    let organisation = app.insert_partner("Dalibo", "active");
     let alice = app.insert_user("alice@example.org", Role::Partner, Some(&organisation));
     let bob = app.insert_user("bob@example.org", Role::Partner, Some(&organisation));
     let alice_token = app.token_for("alice@example.org").await;
@@ -156,7 +156,7 @@ async fn deactivating_or_changing_role_revokes_earlier_tokens() {
     assert_unauthorized(&app.get("/api/v1/me", Some(&alice_token)).await);
     assert_unauthorized(&app.login("alice@example.org", PASSWORD).await);
 
-    let buyer = ose_api::db::new_id();
+    let buyer = app.insert_buyer("UGAP");
     app.patch(
         &format!("/api/v1/users/{bob}"),
         Some(&admin),
@@ -175,7 +175,7 @@ async fn deactivating_or_changing_role_revokes_earlier_tokens() {
 async fn client_credentials_work_until_the_client_is_revoked() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let buyer = ose_api::db::new_id();
+    let buyer = app.insert_buyer("UGAP");
     let created = app
         .post(
             "/api/v1/api-clients",

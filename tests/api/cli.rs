@@ -1,8 +1,11 @@
 //! The binary's command line: configuration errors are one line with exit code 2,
-//! `create-admin` reads the password from stdin, `openapi` prints the document.
+//! `create-admin` reads the password from stdin, `seed-demo` loads the demo network once,
+//! `openapi` prints the document.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+use crate::helpers::{TestApp, TestDb};
 
 fn ose_api() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ose-api"));
@@ -117,5 +120,120 @@ fn the_openapi_subcommand_prints_the_document() {
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         ose_api::app::openapi_json()
+    );
+}
+
+/// The directory as an anonymous caller and an admin see it, for before/after comparisons.
+async fn directory_snapshot(app: &TestApp, admin: &str) -> Vec<serde_json::Value> {
+    let mut snapshot = Vec::new();
+    for path in [
+        "/api/v1/partners?limit=100",
+        "/api/v1/skills?limit=100",
+        "/api/v1/projects?limit=100",
+        "/api/v1/buyers?limit=100",
+    ] {
+        snapshot.push(app.get(path, Some(admin)).await.ok(200));
+    }
+    snapshot
+}
+
+/// The counts `seed-demo` logged: (kind, new, present).
+fn seed_counts(output: &std::process::Output) -> Vec<(String, usize, usize)> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    let (_, counts) = stderr
+        .split_once("demo data loaded: ")
+        .unwrap_or_else(|| panic!("no report in: {stderr}"));
+    counts
+        .trim()
+        .split(", ")
+        .map(|part| {
+            // "partner skills 47 new/0 present"
+            let part = part.trim_end_matches(" present");
+            let (head, present) = part.split_once(" new/").expect("new/present");
+            let (kind, new) = head.rsplit_once(' ').expect("kind and count");
+            (
+                kind.to_owned(),
+                new.parse().expect("new count"),
+                present.parse().expect("present count"),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn seed_demo_loads_the_network_once() {
+    let db = TestDb::create();
+    let url = db.url.clone();
+    let seed = || {
+        ose_api()
+            .arg("seed-demo")
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap()
+    };
+    let first = seed_counts(&seed());
+    let partners = first.iter().find(|(kind, ..)| kind == "partners").unwrap();
+    assert_eq!((partners.1, partners.2), (12, 0));
+    assert!(
+        first
+            .iter()
+            .all(|(_, new, present)| *new > 0 && *present == 0)
+    );
+
+    let app = TestApp::on(db).await;
+    let admin = app.admin().await;
+    let before = directory_snapshot(&app, &admin).await;
+    let second = seed_counts(&seed());
+    assert!(
+        second
+            .iter()
+            .zip(&first)
+            .all(|(again, once)| again.1 == 0 && again.2 == once.1),
+        "{second:?}"
+    );
+    assert_eq!(directory_snapshot(&app, &admin).await, before);
+
+    let found = app
+        .get(
+            "/api/v1/partners?skill=postgresql&min_level=contributor",
+            None,
+        )
+        .await
+        .ok(200);
+    let names: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dalibo", "Oslandia"]);
+    for partner in found["items"].as_array().unwrap() {
+        let claim = partner["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["skill"] == "postgresql")
+            .unwrap();
+        assert!(
+            claim["evidence_urls"]
+                .as_array()
+                .is_some_and(|urls| !urls.is_empty())
+        );
+    }
+    let founders = app
+        .get("/api/v1/partners?membership=founding", None)
+        .await
+        .ok(200);
+    let founders: Vec<&str> = founders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        founders,
+        ["Arawa", "BlueMind", "FactorFX", "Inno3", "Worteks"]
     );
 }

@@ -19,8 +19,9 @@ use diesel::connection::SimpleConnection;
 use ose_api::app::{AppState, build_app};
 use ose_api::clock::SystemClock;
 use ose_api::config::{Config, Environment};
-use ose_api::db::{self, Backend, users::UserRow};
+use ose_api::db::{self, Backend, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
 use ose_api::domain::access::Role;
+use ose_api::domain::identifiers::with_luhn_key;
 use serde_json::{Value, json};
 
 pub const SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256!";
@@ -312,17 +313,117 @@ impl TestApp {
         self.token_for(&email).await
     }
 
-    /// A fresh user of `role` acting for a new organisation; returns (token, org id).
+    /// A fresh user of `role` acting for a new organisation (an active partner, or a
+    /// buyer); returns (token, org id).
     pub async fn member(&self, role: Role) -> (String, String) {
-        let organisation = db::new_id();
+        let organisation = match role {
+            Role::Partner => self.insert_partner("Member partner", "active"),
+            Role::Buyer => self.insert_buyer("Member buyer"),
+            Role::Admin => panic!("admins act for no organisation"),
+        };
+        (self.user_for(role, &organisation).await, organisation)
+    }
+
+    /// A fresh user of `role` acting for `organisation`, and its token.
+    pub async fn user_for(&self, role: Role, organisation: &str) -> String {
         let email = format!(
             "{}-{}@example.org",
             role.as_str(),
             uuid::Uuid::now_v7().simple()
         );
-        self.insert_user(&email, role, Some(&organisation));
-        (self.token_for(&email).await, organisation)
+        self.insert_user(&email, role, Some(organisation));
+        self.token_for(&email).await
     }
+
+    /// Inserts a partner straight into the database and returns its id.
+    pub fn insert_partner(&self, name: &str, status: &str) -> String {
+        let now = chrono::Utc::now().naive_utc();
+        let row = PartnerRow {
+            id: db::new_id(),
+            name: name.to_owned(),
+            legal_name: format!("{name} SAS"),
+            siren: fresh_siren(),
+            kind: "integrator".to_owned(),
+            membership: "member".to_owned(),
+            status: status.to_owned(),
+            verified: false,
+            website: None,
+            contact_email: "contact@partner.example".to_owned(),
+            region: "FR-IDF".to_owned(),
+            headcount: None,
+            description: String::new(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut conn = self.state.db.conn().expect("connection");
+        db::partners::insert(&mut conn, &row).expect("insert partner");
+        row.id
+    }
+
+    /// Inserts a buyer straight into the database and returns its id.
+    pub fn insert_buyer(&self, name: &str) -> String {
+        let now = chrono::Utc::now().naive_utc();
+        let row = BuyerRow {
+            id: db::new_id(),
+            name: name.to_owned(),
+            siret: fresh_siret(),
+            kind: "public_body".to_owned(),
+            contact_email: "achats@buyer.example".to_owned(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut conn = self.state.db.conn().expect("connection");
+        db::buyers::insert(&mut conn, &row).expect("insert buyer");
+        row.id
+    }
+
+    /// A JSON request with `If-Match: etag` when given.
+    pub async fn json_if_match(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        etag: Option<&str>,
+        body: Value,
+    ) -> TestResponse {
+        let mut req = Self::request(method, path, token).set_json(body);
+        if let Some(etag) = etag {
+            req = req.insert_header((header::IF_MATCH, etag));
+        }
+        self.send(req).await
+    }
+
+    /// A DELETE with `If-Match: etag` when given.
+    pub async fn delete_if_match(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        etag: Option<&str>,
+    ) -> TestResponse {
+        let mut req = Self::request(Method::DELETE, path, token);
+        if let Some(etag) = etag {
+            req = req.insert_header((header::IF_MATCH, etag));
+        }
+        self.send(req).await
+    }
+}
+
+fn random_digits(count: usize) -> String {
+    (0..count)
+        .map(|_| char::from(b'0' + rand::random_range(0..10u8)))
+        .collect()
+}
+
+/// A SIREN no other test uses (8 random digits and the Luhn key).
+pub fn fresh_siren() -> String {
+    with_luhn_key(&random_digits(8))
+}
+
+/// A SIRET no other test uses; never La Poste's.
+pub fn fresh_siret() -> String {
+    with_luhn_key(&format!("1{}", random_digits(12)))
 }
 
 /// Mints a token with arbitrary claims and key, for the token-validation tests.

@@ -3,11 +3,15 @@
 
 mod api_clients;
 mod auth;
+mod buyers;
 mod cli;
 mod conventions;
 mod helpers;
 mod openapi;
 mod ops;
+mod partner_skills;
+mod partners;
+mod projects;
 mod schema;
 mod skills;
 mod users;

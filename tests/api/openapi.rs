@@ -65,6 +65,42 @@ fn every_operation_documents_its_security_and_errors() {
         if path.contains('{') {
             assert!(responses.contains_key("404"), "{name} documents 404");
         }
+        let parameters = operation["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(if_match) = parameters.iter().find(|p| p["name"] == "If-Match") {
+            assert!(responses.contains_key("412"), "{name} documents 412");
+            if if_match["required"] == true {
+                assert!(responses.contains_key("428"), "{name} documents 428");
+            }
+        }
+    }
+}
+
+/// Every `$ref` in `value`, recursively.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                found.push(target.clone());
+            }
+            map.values().for_each(|v| references(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_resolves() {
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    let mut found = Vec::new();
+    references(&doc, &mut found);
+    assert!(!found.is_empty());
+    for target in found {
+        let pointer = target.strip_prefix('#').expect("local reference");
+        assert!(doc.pointer(pointer).is_some(), "{target} does not resolve");
     }
 }
 
@@ -80,6 +116,17 @@ fn request_and_response_schemas_carry_examples() {
         "NewApiClient",
         "Me",
         "Problem",
+        "Partner",
+        "NewPartner",
+        "PartnerPatch",
+        "PartnerSkill",
+        "PartnerSkillClaim",
+        "Buyer",
+        "NewBuyer",
+        "BuyerPatch",
+        "Project",
+        "NewProject",
+        "ProjectPatch",
     ] {
         assert!(
             doc["components"]["schemas"][name].get("examples").is_some()

@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
-use ose_api::db::schema::{api_clients, login_failures, skills, users};
+use ose_api::db::schema::{
+    api_clients, buyers, login_failures, partner_skills, partners, project_skills, projects,
+    skills, users,
+};
 use ose_api::db::{Backend, Db, DbConnection};
 
 use crate::helpers::TestDb;
@@ -47,22 +50,42 @@ fn migrated(db: &TestDb) -> Db {
     db
 }
 
-/// Every table as diesel reads it: fails when a column is missing or of another type.
+/// Reads no row of `$table` as `$row` (its Selectable columns) and as the listed columns:
+/// fails when a column is missing or of another type.
+macro_rules! read {
+    ($conn:expr, $table:ident as $row:ty $(, $column:ident: $type:ty)*) => {{
+        $table::table
+            .select(<$row>::as_select())
+            .limit(0)
+            .load::<$row>($conn)
+            .unwrap();
+        $(
+            $table::table
+                .select($table::$column)
+                .limit(0)
+                .load::<$type>($conn)
+                .unwrap();
+        )*
+    }};
+}
+
+/// Every table as diesel reads it, the columns that no row struct holds included.
 fn read_every_table(conn: &mut DbConnection) {
-    users::table
-        .select(users::all_columns)
+    use ose_api::db::{
+        api_clients::ApiClientRow, buyers::BuyerRow, partner_skills::PartnerSkillRow,
+        partners::PartnerRow, projects::ProjectRow, skills::SkillRow, users::UserRow,
+    };
+    read!(conn, users as UserRow);
+    read!(conn, api_clients as ApiClientRow);
+    read!(conn, skills as SkillRow, search_text: String);
+    read!(conn, partners as PartnerRow, name_key: String, search_text: String);
+    read!(conn, buyers as BuyerRow, search_text: String);
+    read!(conn, partner_skills as PartnerSkillRow);
+    read!(conn, projects as ProjectRow, search_text: String);
+    project_skills::table
+        .select(project_skills::all_columns)
         .limit(0)
-        .load::<ose_api::db::users::UserRow>(conn)
-        .unwrap();
-    api_clients::table
-        .select(api_clients::all_columns)
-        .limit(0)
-        .load::<ose_api::db::api_clients::ApiClientRow>(conn)
-        .unwrap();
-    skills::table
-        .select(skills::all_columns)
-        .limit(0)
-        .load::<ose_api::db::skills::SkillRow>(conn)
+        .load::<(String, String)>(conn)
         .unwrap();
     login_failures::table
         .select(login_failures::all_columns)

@@ -6,9 +6,10 @@ use serde_json::json;
 use crate::helpers::TestApp;
 use ose_api::domain::access::Role;
 
-fn new_partner_user(email: &str) -> serde_json::Value {
+/// A new partner user's body, for a partner created for it.
+fn new_partner_user(app: &TestApp, email: &str) -> serde_json::Value {
     json!({"email": email, "password": "a long enough passphrase", "role": "partner",
-           "partner_id": ose_api::db::new_id()})
+           "partner_id": app.insert_partner("Oslandia", "active")})
 }
 
 #[actix_web::test]
@@ -19,7 +20,7 @@ async fn admins_create_read_and_list_users() {
         .post(
             "/api/v1/users",
             Some(&admin),
-            new_partner_user("Jo@Example.org"),
+            new_partner_user(&app, "Jo@Example.org"),
         )
         .await;
     let created = response.ok(201);
@@ -80,6 +81,21 @@ async fn user_input_is_validated_field_by_field() {
     post(json!({"email": "b@example.org", "password": "long enough pass", "role": "root"}))
         .await
         .problem(400);
+    // Organisations must exist.
+    let codes = post(
+        json!({"email": "p@example.org", "password": "long enough pass",
+                            "role": "partner", "partner_id": ose_api::db::new_id()}),
+    )
+    .await
+    .invalid_fields(&["#/partner_id"]);
+    assert_eq!(codes, ["not_found"]);
+    let codes = post(
+        json!({"email": "b@example.org", "password": "long enough pass",
+                            "role": "buyer", "buyer_id": ose_api::db::new_id()}),
+    )
+    .await
+    .invalid_fields(&["#/buyer_id"]);
+    assert_eq!(codes, ["not_found"]);
     // Nothing was created: only the admin exists.
     let all = app.get("/api/v1/users", Some(&admin)).await.ok(200);
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
@@ -92,14 +108,14 @@ async fn emails_are_unique_regardless_of_case() {
     app.post(
         "/api/v1/users",
         Some(&admin),
-        new_partner_user("dup@example.org"),
+        new_partner_user(&app, "dup@example.org"),
     )
     .await
     .ok(201);
     app.post(
         "/api/v1/users",
         Some(&admin),
-        new_partner_user("DUP@example.org"),
+        new_partner_user(&app, "DUP@example.org"),
     )
     .await
     .problem(409);
@@ -115,7 +131,7 @@ async fn only_admins_manage_users() {
         .post(
             "/api/v1/users",
             Some(&admin),
-            new_partner_user("t@example.org"),
+            new_partner_user(&app, "t@example.org"),
         )
         .await
         .ok(201);
@@ -124,9 +140,13 @@ async fn only_admins_manage_users() {
         let expected = if token.is_some() { 403 } else { 401 };
         app.get("/api/v1/users", token).await.problem(expected);
         app.get(&target, token).await.problem(expected);
-        app.post("/api/v1/users", token, new_partner_user("x@example.org"))
-            .await
-            .problem(expected);
+        app.post(
+            "/api/v1/users",
+            token,
+            new_partner_user(&app, "x@example.org"),
+        )
+        .await
+        .problem(expected);
         app.patch(&target, token, json!({"active": false}))
             .await
             .problem(expected);
@@ -149,7 +169,7 @@ async fn patches_honour_if_match() {
         .post(
             "/api/v1/users",
             Some(&admin),
-            new_partner_user("m@example.org"),
+            new_partner_user(&app, "m@example.org"),
         )
         .await;
     let etag = created.header("etag").unwrap();
@@ -187,7 +207,7 @@ async fn the_last_admin_cannot_lock_everyone_out() {
     app.patch(
         &path,
         Some(&admin),
-        json!({"role": "buyer", "buyer_id": ose_api::db::new_id()}),
+        json!({"role": "buyer", "buyer_id": app.insert_buyer("UGAP")}),
     )
     .await
     .problem(409);
@@ -202,7 +222,7 @@ async fn user_lists_paginate_with_cursors_and_links() {
         app.post(
             "/api/v1/users",
             Some(&admin),
-            new_partner_user(&format!("u{n}@example.org")),
+            new_partner_user(&app, &format!("u{n}@example.org")),
         )
         .await
         .ok(201);

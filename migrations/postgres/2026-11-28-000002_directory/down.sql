@@ -1,0 +1,14 @@
+DROP INDEX api_clients_buyer;
+DROP INDEX api_clients_partner;
+DROP INDEX users_buyer;
+DROP INDEX users_partner;
+ALTER TABLE api_clients DROP CONSTRAINT api_clients_buyer_fk;
+ALTER TABLE api_clients DROP CONSTRAINT api_clients_partner_fk;
+ALTER TABLE users DROP CONSTRAINT users_buyer_fk;
+ALTER TABLE users DROP CONSTRAINT users_partner_fk;
+DROP TABLE project_skills;
+DROP TABLE projects;
+DROP TABLE partner_skills;
+DROP TABLE buyers;
+DROP TABLE partners;
+ALTER TABLE skills DROP COLUMN search_text;

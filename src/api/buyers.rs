@@ -11,7 +11,7 @@ use validator::{Validate, ValidationError};
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{created, invalid, location, non_blank, one_of};
+use super::request::{created, given, invalid, location, non_blank, one_of};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -91,13 +91,20 @@ pub struct NewBuyer {
 #[schema(example = json!({"contact_email": "marches@ministere-demo.example"}))]
 pub struct BuyerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub name: Option<String>,
     #[validate(custom(function = "valid_siret"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub siret: Option<String>,
     #[validate(custom(function = "one_of::<BuyerKind>"))]
-    #[schema(value_type = Option<BuyerKind>)]
+    #[schema(value_type = BuyerKind)]
+    #[serde(default, deserialize_with = "given")]
     pub kind: Option<String>,
     #[validate(email, length(max = 254))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub contact_email: Option<String>,
 }
 

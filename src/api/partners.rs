@@ -15,8 +15,7 @@ use super::pagination::{ListResponse, PageQuery};
 use super::partner_skills::PartnerSkill;
 use super::preconditions::{check_if_match, etag, tagged};
 use super::request::{
-    created, invalid, location, non_blank, nullable, one_of, repeatable_query, validate_with,
-    web_url,
+    created, given, invalid, location, non_blank, one_of, repeatable_query, validate_with, web_url,
 };
 use super::responses as r;
 use crate::app::AppState;
@@ -173,40 +172,57 @@ pub struct NewPartner {
 #[schema(example = json!({"headcount": 45, "website": "https://oslandia.com/en/"}))]
 pub struct PartnerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub name: Option<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub legal_name: Option<String>,
     /// Admin only.
     #[validate(custom(function = "valid_siren"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub siren: Option<String>,
     #[validate(custom(function = "one_of::<PartnerKind>"))]
-    #[schema(value_type = Option<PartnerKind>)]
+    #[schema(value_type = PartnerKind)]
+    #[serde(default, deserialize_with = "given")]
     pub kind: Option<String>,
     /// Admin only.
     #[validate(custom(function = "one_of::<Membership>"))]
-    #[schema(value_type = Option<Membership>)]
+    #[schema(value_type = Membership)]
+    #[serde(default, deserialize_with = "given")]
     pub membership: Option<String>,
     /// Admin only.
     #[validate(custom(function = "one_of::<PartnerStatus>"))]
-    #[schema(value_type = Option<PartnerStatus>)]
+    #[schema(value_type = PartnerStatus)]
+    #[serde(default, deserialize_with = "given")]
     pub status: Option<String>,
     /// Admin only.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub verified: Option<bool>,
     /// A URL, or `null` to remove it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "web_url"))]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
     #[validate(email, length(max = 254))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub contact_email: Option<String>,
     #[validate(custom(function = "valid_region"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub region: Option<String>,
     /// A number, or `null` to remove it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(range(min = 0, max = 1_000_000))]
     #[schema(value_type = Option<i32>)]
     pub headcount: Option<Option<i32>>,
     #[validate(length(max = 5000))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub description: Option<String>,
 }
 

@@ -13,7 +13,7 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{created, location, non_blank, nullable, validate_with, web_url};
+use super::request::{created, given, location, non_blank, validate_with, web_url};
 use super::responses as r;
 use super::skills::valid_slug;
 use crate::app::AppState;
@@ -123,24 +123,36 @@ pub struct NewProject {
 #[schema(example = json!({"license": "GPL-2.0-or-later", "skills": ["postgis"]}))]
 pub struct ProjectPatch {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub slug: Option<String>,
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub name: Option<String>,
     #[validate(custom(function = "web_url"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub repository_url: Option<String>,
     /// A URL, or `null` to remove it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "web_url"))]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub license: Option<String>,
     #[validate(length(max = 5000))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub description: Option<String>,
     /// Replaces the linked skills.
     #[validate(length(max = 50))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub skills: Option<Vec<String>>,
     /// A partner id, or `null` when no partner of the network publishes it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[schema(value_type = Option<String>)]
     pub steward_partner_id: Option<Option<String>>,
 }

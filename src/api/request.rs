@@ -125,14 +125,16 @@ pub fn invalid(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
 }
 
-/// Tells an absent member (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies;
-/// use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+/// A PATCH member as given: absent is `None` (with `#[serde(default)]`), given is
+/// `Some(value)`. On an `Option<Option<T>>` field an explicit `null` is `Some(None)` (clear
+/// it); on an `Option<T>` field a `null` is refused like any other wrong type, rather than
+/// silently read as "unchanged". Use with `#[serde(default, deserialize_with = "given")]`.
+pub fn given<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::Deserialize<'de>,
 {
-    serde::Deserialize::deserialize(deserializer).map(Some)
+    T::deserialize(deserializer).map(Some)
 }
 
 /// The `Location` of a resource created under the request's path.

@@ -10,7 +10,7 @@ use validator::{Validate, ValidationError};
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{created, invalid, location, nullable};
+use super::request::{created, given, invalid, location};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::Principal;
@@ -115,18 +115,26 @@ pub struct NewSkill {
 #[schema(example = json!({"name": "PostGIS (spatial SQL)", "parent_id": null}))]
 pub struct SkillPatch {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub slug: Option<String>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub category: Option<String>,
     /// The parent skill by id or slug, or `null` to make it a root.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[schema(value_type = Option<String>)]
     pub parent_id: Option<Option<String>>,
     #[validate(length(max = 5000))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "valid_esco_uri"))]
     #[schema(value_type = Option<String>)]
     pub esco_uri: Option<Option<String>>,

@@ -10,7 +10,7 @@ use validator::Validate;
 
 use super::pagination::{ListResponse, PageQuery};
 use super::preconditions::{check_if_match, etag, tagged};
-use super::request::{created, location, nullable, validate_with};
+use super::request::{created, given, location, validate_with};
 use super::responses as r;
 use crate::app::AppState;
 use crate::auth::{Principal, password};
@@ -85,21 +85,29 @@ pub struct NewUser {
 #[schema(example = json!({"role": "buyer", "partner_id": null, "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb"}))]
 pub struct UserPatch {
     #[validate(email, length(max = 254))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub email: Option<String>,
     /// Setting a password revokes the user's existing tokens.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub password: Option<String>,
     /// Changing the role revokes the user's existing tokens.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub role: Option<Role>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "valid_id"))]
     #[schema(value_type = Option<String>)]
     pub partner_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "valid_id"))]
     #[schema(value_type = Option<String>)]
     pub buyer_id: Option<Option<String>>,
     /// Deactivating revokes the user's existing tokens.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
     pub active: Option<bool>,
 }
 

@@ -381,6 +381,16 @@ async fn patch_validation_names_each_bad_field() {
         "#/name",
         "#/region",
     ]);
+    // `null` clears what may be cleared; on anything else it is a wrong type, not "unchanged".
+    for null in [
+        json!({"name": null}),
+        json!({"kind": null}),
+        json!({"verified": null}),
+    ] {
+        app.json_if_match(Method::PATCH, &path, Some(&admin), Some(&etag), null)
+            .await
+            .problem(400);
+    }
     assert_eq!(app.get(&path, None).await.ok(200), partner);
 }
 

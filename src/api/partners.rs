@@ -414,13 +414,13 @@ pub async fn list_partners(
         .db
         .run(move |conn| {
             // Everyone but admins sees active partners only.
-            let status = match query.status {
-                _ if !is_admin => Some(PartnerStatus::Active),
-                status => status,
-            };
-            if !is_admin && query.status.is_some_and(|s| s != PartnerStatus::Active) {
+            let status = if is_admin {
+                query.status
+            } else if query.status.is_none_or(|s| s == PartnerStatus::Active) {
+                Some(PartnerStatus::Active)
+            } else {
                 return Ok((Vec::new(), HashMap::new()));
-            }
+            };
             let mut skill_ids = Vec::with_capacity(query.skill.len());
             for skill in &query.skill {
                 match db::skills::find(conn, skill)? {

@@ -240,10 +240,16 @@ async fn a_region_must_be_an_iso_3166_2_fr_region() {
 }
 
 #[actix_web::test]
-async fn kind_membership_and_status_are_closed_sets() {
+async fn a_kind_is_one_of_the_partner_kinds() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     refused(&app, &admin, json!({"kind": "reseller"}), "#/kind", "enum").await;
+}
+
+#[actix_web::test]
+async fn a_membership_is_founding_member_or_supporter() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
     refused(
         &app,
         &admin,
@@ -252,6 +258,12 @@ async fn kind_membership_and_status_are_closed_sets() {
         "enum",
     )
     .await;
+}
+
+#[actix_web::test]
+async fn a_status_is_pending_active_or_suspended() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
     refused(
         &app,
         &admin,

@@ -1,5 +1,5 @@
-//! Both backends' migrations end at the same tables and columns, and those columns are
-//! the ones the diesel schema reads.
+//! Both backends' migrations end at the same tables, columns and indexes, and those
+//! columns are the ones the diesel schema reads.
 
 use std::collections::BTreeSet;
 
@@ -41,6 +41,31 @@ fn columns(conn: &mut DbConnection) -> BTreeSet<(String, String, bool)> {
         .expect("list columns")
         .into_iter()
         .map(|c| (c.table_name, c.column_name, c.nullable))
+        .collect()
+}
+
+#[derive(QueryableByName, Debug)]
+struct Index {
+    #[diesel(sql_type = Text)]
+    index_name: String,
+}
+
+/// The indexes the migrations create by name (not those behind keys and UNIQUE).
+fn indexes(conn: &mut DbConnection) -> BTreeSet<String> {
+    let query = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT name AS index_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        }
+        DbConnection::Postgresql(_) => {
+            "SELECT indexname::text AS index_name FROM pg_indexes \
+             WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%'"
+        }
+    };
+    diesel::sql_query(query)
+        .load::<Index>(conn)
+        .expect("list indexes")
+        .into_iter()
+        .map(|i| i.index_name)
         .collect()
 }
 
@@ -95,7 +120,7 @@ fn read_every_table(conn: &mut DbConnection) {
 }
 
 #[test]
-fn both_backends_end_at_the_same_tables_and_columns() {
+fn both_backends_end_at_the_same_tables_columns_and_indexes() {
     let sqlite_file = std::env::temp_dir().join(format!(
         "ose-api-schema-{}.db",
         uuid::Uuid::now_v7().simple()
@@ -111,6 +136,20 @@ fn both_backends_end_at_the_same_tables_and_columns() {
     let sqlite_columns = columns(&mut sqlite_conn);
     assert!(sqlite_columns.contains(&("skills".to_owned(), "parent_id".to_owned(), true)));
     assert!(sqlite_columns.contains(&("users".to_owned(), "email".to_owned(), false)));
+    let sqlite_indexes = indexes(&mut sqlite_conn);
+    // The directory's filters and sort orders have their indexes.
+    for index in [
+        "partners_name_key",
+        "partners_created",
+        "partners_region",
+        "partner_skills_skill_level",
+        "project_skills_skill",
+    ] {
+        assert!(
+            sqlite_indexes.contains(index),
+            "{index}: {sqlite_indexes:?}"
+        );
+    }
 
     // With PostgreSQL configured, its migrations must reach the very same shape.
     let other = TestDb::create();
@@ -119,5 +158,6 @@ fn both_backends_end_at_the_same_tables_and_columns() {
         let mut pg_conn = pg.conn().unwrap();
         read_every_table(&mut pg_conn);
         assert_eq!(columns(&mut pg_conn), sqlite_columns);
+        assert_eq!(indexes(&mut pg_conn), sqlite_indexes);
     }
 }

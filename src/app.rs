@@ -54,7 +54,7 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
+            api::idempotency::IDEMPOTENCY_KEY,
             mw::X_REQUEST_ID,
         ])
         .expose_headers([
@@ -62,6 +62,7 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::LINK,
             mw::X_REQUEST_ID,
+            api::idempotency::IDEMPOTENT_REPLAYED,
         ])
         .max_age(3600);
     if origins.iter().any(|o| o == "*") {

@@ -3,7 +3,10 @@
 
 pub mod api_clients;
 pub mod auth;
+pub mod bids;
 pub mod buyers;
+pub mod contracts;
+pub mod idempotency;
 pub mod middleware;
 pub mod ops;
 pub mod pagination;
@@ -14,6 +17,7 @@ pub mod projects;
 pub mod request;
 pub mod responses;
 pub mod skills;
+pub mod tenders;
 pub mod users;
 
 use actix_web::App;
@@ -67,6 +71,9 @@ pub const BEARER: &str = "bearer";
         (name = "partners", description = "The directory of the network's partners and their skills"),
         (name = "buyers", description = "Contracting authorities and companies that issue tenders"),
         (name = "projects", description = "Upstream open source projects and their licenses"),
+        (name = "tenders", description = "Calls for tenders, their lots and their lifecycle"),
+        (name = "bids", description = "Consortium bids on lots, sealed until evaluation"),
+        (name = "contracts", description = "What each award binds, lot by lot"),
     )
 )]
 pub struct ApiDoc;
@@ -98,7 +105,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(partners::configure)
             .configure(partner_skills::configure)
             .configure(buyers::configure)
-            .configure(projects::configure),
+            .configure(projects::configure)
+            .configure(tenders::configure)
+            .configure(bids::configure)
+            .configure(contracts::configure),
     );
 }
 

@@ -681,8 +681,8 @@ fn apply_patch(
 
 /// Remove a partner that nothing refers to; `If-Match` is required.
 ///
-/// A partner that users, API clients or projects refer to (later also bids, contracts
-/// and ledger entries) answers 409: suspend it instead (`status: suspended`).
+/// A partner that users, API clients, projects, bids or contracts refer to (later also
+/// ledger entries) answers 409: suspend it instead (`status: suspended`).
 #[utoipa::path(
     tag = "partners",
     params(
@@ -717,12 +717,14 @@ pub async fn delete_partner(
                 let references = db::partners::references(conn, &current.id)?;
                 if !references.is_empty() {
                     return Err(ApiError::conflict(format!(
-                        "partner `{}` is referred to by {} user(s), {} API client(s) and {} \
-                         stewarded project(s); suspend it instead",
+                        "partner `{}` is referred to by {} user(s), {} API client(s), {} \
+                         stewarded project(s), {} bid(s) and {} contract(s); suspend it instead",
                         current.name,
                         references.users,
                         references.api_clients,
-                        references.stewarded_projects
+                        references.stewarded_projects,
+                        references.bids,
+                        references.contracts
                     )));
                 }
                 if !db::partners::delete_versioned(conn, &current.id, current.version)? {

@@ -2,13 +2,17 @@
 //! hands connections out, and the embedded migrations of each backend.
 
 pub mod api_clients;
+pub mod bids;
 pub mod buyers;
+pub mod contracts;
+pub mod idempotency;
 pub mod login_failures;
 pub mod partner_skills;
 pub mod partners;
 pub mod projects;
 pub mod schema;
 pub mod skills;
+pub mod tenders;
 pub mod users;
 
 use std::time::Duration;

@@ -139,6 +139,8 @@ pub struct PartnerReferences {
     pub users: i64,
     pub api_clients: i64,
     pub stewarded_projects: i64,
+    pub bids: i64,
+    pub contracts: i64,
 }
 
 impl PartnerReferences {
@@ -161,6 +163,8 @@ pub fn references(conn: &mut DbConnection, id: &str) -> QueryResult<PartnerRefer
             .filter(projects::steward_partner_id.eq(id))
             .count()
             .get_result(conn)?,
+        bids: super::bids::count_for_partner(conn, id)?,
+        contracts: super::contracts::count_for_partner(conn, id)?,
     })
 }
 

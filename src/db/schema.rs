@@ -134,11 +134,124 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenders (id) {
+        id -> Text,
+        buyer_id -> Text,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        procedure -> Text,
+        currency -> Text,
+        estimated_value_minor -> BigInt,
+        submission_deadline -> Timestamp,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> Text,
+        tender_id -> Text,
+        position -> Integer,
+        title -> Text,
+        description -> Text,
+        estimated_value_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    lot_skills (lot_id, skill_id) {
+        lot_id -> Text,
+        skill_id -> Text,
+        position -> Integer,
+        min_level -> Integer,
+        weight -> Integer,
+    }
+}
+
+diesel::table! {
+    bids (id) {
+        id -> Text,
+        tender_id -> Text,
+        lot_id -> Text,
+        lead_partner_id -> Text,
+        price_minor -> BigInt,
+        currency -> Text,
+        technical_summary -> Text,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        live_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    bid_members (bid_id, partner_id) {
+        bid_id -> Text,
+        partner_id -> Text,
+        position -> Integer,
+        share_bps -> Integer,
+        response -> Text,
+        responded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        tender_id -> Text,
+        lot_id -> Text,
+        bid_id -> Text,
+        buyer_id -> Text,
+        value_minor -> BigInt,
+        currency -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    contract_members (contract_id, partner_id) {
+        contract_id -> Text,
+        partner_id -> Text,
+        position -> Integer,
+        share_bps -> Integer,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(partner_skills -> partners (partner_id));
 diesel::joinable!(partner_skills -> skills (skill_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(project_skills -> skills (skill_id));
 diesel::joinable!(projects -> partners (steward_partner_id));
+diesel::joinable!(lots -> tenders (tender_id));
+diesel::joinable!(lot_skills -> lots (lot_id));
+diesel::joinable!(lot_skills -> skills (skill_id));
+diesel::joinable!(bid_members -> bids (bid_id));
+diesel::joinable!(contract_members -> contracts (contract_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -150,4 +263,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_skills,
     projects,
     project_skills,
+    tenders,
+    lots,
+    lot_skills,
+    bids,
+    bid_members,
+    contracts,
+    contract_members,
+    idempotency_keys,
 );

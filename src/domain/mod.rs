@@ -1,11 +1,15 @@
 //! Pure business rules: no HTTP, no SQL. Everything here is unit-tested in place.
 
 pub mod access;
+pub mod bid;
 pub mod directory;
+pub mod idempotency;
 pub mod identifiers;
 pub mod license;
+pub mod money;
 pub mod search;
 pub mod skill;
+pub mod tender;
 pub mod throttle;
 
 /// A closed set of values named by text, whatever the enum.

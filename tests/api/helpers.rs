@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use actix_http::Request;
@@ -17,7 +18,7 @@ use actix_web::web::Bytes;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use ose_api::app::{AppState, build_app};
-use ose_api::clock::SystemClock;
+use ose_api::clock::Clock;
 use ose_api::config::{Config, Environment};
 use ose_api::db::{self, Backend, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
 use ose_api::domain::access::Role;
@@ -109,9 +110,31 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
 
 type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
 
+/// Real time plus an offset that tests move forward: deadlines pass without sleeping.
+/// (Tokens keep real time: only the application's rules see the offset.)
+#[derive(Default)]
+pub struct TestClock {
+    offset_ms: AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
 pub struct TestApp {
     service: AppService,
     pub state: AppState,
+    /// The application's clock: `app.clock.advance(…)` moves its "now".
+    pub clock: Arc<TestClock>,
     /// Held so the database lives as long as the app, and is removed after.
     _db: TestDb,
 }
@@ -204,13 +227,15 @@ impl TestApp {
     /// An app over `db` as it is, without migrating it.
     pub async fn on(db: TestDb) -> TestApp {
         let config = test_config(&db.url, db.backend);
-        let state = AppState::new(&config, Arc::new(SystemClock));
+        let clock = Arc::new(TestClock::default());
+        let state = AppState::new(&config, clock.clone());
         let app =
             actix_web::test::init_service(build_app(state.clone(), config.cors_origins)).await;
         let service = boxed::service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         TestApp {
             service,
             state,
+            clock,
             _db: db,
         }
     }

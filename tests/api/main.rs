@@ -6,6 +6,7 @@ mod auth;
 mod buyers;
 mod cli;
 mod conventions;
+mod fixtures;
 mod helpers;
 mod openapi;
 mod ops;

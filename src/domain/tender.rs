@@ -1,0 +1,298 @@
+//! The tender lifecycle: its states, the actions that move it, the deadline that ends
+//! bidding, and what a tender needs before it can be published.
+
+use chrono::NaiveDateTime;
+
+use super::text_enum;
+
+text_enum! {
+    /// Where a tender is in its lifecycle.
+    TenderStatus {
+        Draft = "draft",
+        Published = "published",
+        Evaluation = "evaluation",
+        Awarded = "awarded",
+        Unsuccessful = "unsuccessful",
+        Cancelled = "cancelled",
+    }
+}
+
+text_enum! {
+    /// How the buyer runs the procurement.
+    Procedure {
+        Open = "open",
+        Restricted = "restricted",
+        Negotiated = "negotiated",
+        Framework = "framework",
+    }
+}
+
+/// What a caller asks of a tender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenderAction {
+    /// Change its fields or lots.
+    Edit,
+    Delete,
+    Publish,
+    /// End bidding before the deadline, or conclude a tender without a valid bid.
+    Close,
+    Award,
+    Cancel,
+    /// Create, change, confirm, submit or withdraw a bid.
+    Bid,
+}
+
+impl TenderAction {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TenderAction::Edit => "edited",
+            TenderAction::Delete => "deleted",
+            TenderAction::Publish => "published",
+            TenderAction::Close => "closed",
+            TenderAction::Award => "awarded",
+            TenderAction::Cancel => "cancelled",
+            TenderAction::Bid => "bid on",
+        }
+    }
+}
+
+impl TenderStatus {
+    /// Awarded, unsuccessful and cancelled tenders never change again.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TenderStatus::Awarded | TenderStatus::Unsuccessful | TenderStatus::Cancelled
+        )
+    }
+
+    /// Bids become visible to the buyer from evaluation on.
+    pub fn unseals_bids(self) -> bool {
+        matches!(
+            self,
+            TenderStatus::Evaluation | TenderStatus::Awarded | TenderStatus::Unsuccessful
+        )
+    }
+}
+
+/// The status as callers see it: a published tender whose deadline has passed is in
+/// evaluation, whether or not anything has written that down yet.
+pub fn effective_status(
+    stored: TenderStatus,
+    deadline: NaiveDateTime,
+    now: NaiveDateTime,
+) -> TenderStatus {
+    if stored == TenderStatus::Published && now >= deadline {
+        TenderStatus::Evaluation
+    } else {
+        stored
+    }
+}
+
+/// The action is not allowed in the tender's (effective) status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub status: TenderStatus,
+    pub action: TenderAction,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a tender in status `{}` cannot be {}",
+            self.status,
+            self.action.describe()
+        )
+    }
+}
+
+/// The status `action` leads to from the effective status `from`, or why it is refused.
+///
+/// `has_submitted_bids` decides where closing leads: to evaluation when there is
+/// something to evaluate, to unsuccessful when there is not. Actions that do not move
+/// the tender (edit, delete, bid) answer the status they require.
+pub fn transition(
+    from: TenderStatus,
+    action: TenderAction,
+    has_submitted_bids: bool,
+) -> Result<TenderStatus, Refused> {
+    use TenderAction as A;
+    use TenderStatus as S;
+    let to = match (from, action) {
+        (S::Draft, A::Edit | A::Delete) => Some(S::Draft),
+        (S::Draft, A::Publish) => Some(S::Published),
+        (S::Published, A::Bid) => Some(S::Published),
+        (S::Published, A::Close) if has_submitted_bids => Some(S::Evaluation),
+        (S::Published | S::Evaluation, A::Close) if !has_submitted_bids => Some(S::Unsuccessful),
+        (S::Evaluation, A::Award) => Some(S::Awarded),
+        (status, A::Cancel) if !status.is_final() => Some(S::Cancelled),
+        _ => None,
+    };
+    to.ok_or(Refused {
+        status: from,
+        action,
+    })
+}
+
+/// A reason a draft cannot be published, located in the tender's representation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishProblem {
+    pub pointer: String,
+    pub code: &'static str,
+    pub detail: &'static str,
+}
+
+/// What publishing needs: at least one lot, at least one required skill per lot, and a
+/// deadline still ahead. `skills_per_lot` has one count per lot, in order.
+pub fn publish_problems(
+    skills_per_lot: &[usize],
+    deadline: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Vec<PublishProblem> {
+    let mut problems = Vec::new();
+    if skills_per_lot.is_empty() {
+        problems.push(PublishProblem {
+            pointer: "#/lots".to_owned(),
+            code: "required",
+            detail: "a tender needs at least one lot to be published",
+        });
+    }
+    for (index, _) in skills_per_lot.iter().enumerate().filter(|(_, n)| **n == 0) {
+        problems.push(PublishProblem {
+            pointer: format!("#/lots/{index}/required_skills"),
+            code: "required",
+            detail: "each lot needs at least one required skill to be published",
+        });
+    }
+    if deadline <= now {
+        problems.push(PublishProblem {
+            pointer: "#/submission_deadline".to_owned(),
+            code: "past",
+            detail: "the submission deadline must be in the future to publish",
+        });
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TenderAction as A;
+    use TenderStatus as S;
+
+    const ACTIONS: [TenderAction; 7] = [
+        A::Edit,
+        A::Delete,
+        A::Publish,
+        A::Close,
+        A::Award,
+        A::Cancel,
+        A::Bid,
+    ];
+
+    /// Every (status, action, submitted bids?) with its expected outcome; anything not
+    /// listed must be refused.
+    const ALLOWED: &[(TenderStatus, TenderAction, bool, TenderStatus)] = &[
+        (S::Draft, A::Edit, false, S::Draft),
+        (S::Draft, A::Edit, true, S::Draft),
+        (S::Draft, A::Delete, false, S::Draft),
+        (S::Draft, A::Delete, true, S::Draft),
+        (S::Draft, A::Publish, false, S::Published),
+        (S::Draft, A::Publish, true, S::Published),
+        (S::Draft, A::Cancel, false, S::Cancelled),
+        (S::Draft, A::Cancel, true, S::Cancelled),
+        (S::Published, A::Bid, false, S::Published),
+        (S::Published, A::Bid, true, S::Published),
+        (S::Published, A::Close, true, S::Evaluation),
+        (S::Published, A::Close, false, S::Unsuccessful),
+        (S::Published, A::Cancel, false, S::Cancelled),
+        (S::Published, A::Cancel, true, S::Cancelled),
+        (S::Evaluation, A::Close, false, S::Unsuccessful),
+        (S::Evaluation, A::Award, false, S::Awarded),
+        (S::Evaluation, A::Award, true, S::Awarded),
+        (S::Evaluation, A::Cancel, false, S::Cancelled),
+        (S::Evaluation, A::Cancel, true, S::Cancelled),
+    ];
+
+    #[test]
+    fn every_transition_is_allowed_or_refused_as_the_lifecycle_says() {
+        for status in TenderStatus::ALL {
+            for action in ACTIONS {
+                for bids in [false, true] {
+                    let expected = ALLOWED
+                        .iter()
+                        .find(|(s, a, b, _)| s == status && *a == action && *b == bids)
+                        .map(|(.., to)| *to);
+                    let outcome = transition(*status, action, bids);
+                    match expected {
+                        Some(to) => assert_eq!(outcome, Ok(to), "{status} {action:?} {bids}"),
+                        None => assert_eq!(
+                            outcome,
+                            Err(Refused {
+                                status: *status,
+                                action
+                            }),
+                            "{status} {action:?} {bids}"
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        for status in [S::Awarded, S::Unsuccessful, S::Cancelled] {
+            assert!(status.is_final());
+            for action in ACTIONS {
+                assert!(transition(status, action, true).is_err());
+            }
+        }
+    }
+
+    fn at(hour: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_deadline_turns_a_published_tender_into_evaluation() {
+        assert_eq!(effective_status(S::Published, at(12), at(11)), S::Published);
+        assert_eq!(
+            effective_status(S::Published, at(12), at(12)),
+            S::Evaluation
+        );
+        assert_eq!(
+            effective_status(S::Published, at(12), at(13)),
+            S::Evaluation
+        );
+        for other in [S::Draft, S::Evaluation, S::Awarded, S::Cancelled] {
+            assert_eq!(effective_status(other, at(12), at(13)), other);
+        }
+    }
+
+    #[test]
+    fn bids_are_sealed_until_evaluation() {
+        assert!(!S::Draft.unseals_bids() && !S::Published.unseals_bids());
+        assert!(S::Evaluation.unseals_bids() && S::Awarded.unseals_bids());
+        assert!(!S::Cancelled.unseals_bids());
+    }
+
+    #[test]
+    fn publishing_needs_lots_skills_and_a_future_deadline() {
+        assert!(publish_problems(&[2, 1], at(12), at(11)).is_empty());
+        let pointers = |problems: Vec<PublishProblem>| {
+            problems.into_iter().map(|p| p.pointer).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pointers(publish_problems(&[], at(12), at(12))),
+            ["#/lots", "#/submission_deadline"]
+        );
+        assert_eq!(
+            pointers(publish_problems(&[1, 0, 3, 0], at(12), at(11))),
+            ["#/lots/1/required_skills", "#/lots/3/required_skills"]
+        );
+    }
+}

@@ -199,7 +199,12 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let (problem_type, title) = self.kind();
         let (errors, current_state) = match self {
-            ApiError::Validation(e) | ApiError::InvalidParameters(e) => (Some(e.clone()), None),
+            ApiError::Validation(e) | ApiError::InvalidParameters(e) => {
+                // In document order, whichever checks found them.
+                let mut sorted = e.clone();
+                sorted.sort_by(|a, b| (&a.pointer, &a.parameter).cmp(&(&b.pointer, &b.parameter)));
+                (Some(sorted), None)
+            }
             ApiError::Conflict { current_state, .. } => (None, current_state.clone()),
             _ => (None, None),
         };

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::api::request::web_url;
 use crate::db::buyers::BuyerRow;
@@ -127,7 +126,7 @@ pub fn check_demo_data() -> Result<(), SeedError> {
 /// (slug, SIREN, SIRET, partner and skill) and added only when missing.
 pub fn load(conn: &mut DbConnection, now: NaiveDateTime) -> Result<SeedReport, SeedError> {
     check_demo_data()?;
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         let mut report = SeedReport::default();
         let skill_ids = load_skills(conn, now, &mut report)?;
         let partner_ids = load_partners(conn, now, &skill_ids, &mut report)?;

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -268,6 +267,33 @@ fn lead_of(principal: &Principal, body: &NewBid) -> ApiResult<Result<String, Fie
     }
 }
 
+/// The lead must be an active partner: an admin naming another one gets a 422 at
+/// `#/lead_partner_id`; a partner that is not active may not bid at all (403).
+fn check_lead(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    lead_partner_id: &str,
+) -> ApiResult<()> {
+    let status = db::partners::find(conn, lead_partner_id)?.map(|p| p.status);
+    let active = status.as_deref() == Some(PartnerStatus::Active.as_str());
+    match (active, principal.is_admin(), status) {
+        (true, ..) => Ok(()),
+        (false, true, None) => Err(ApiError::validation_one(
+            "#/lead_partner_id",
+            "not_found",
+            "no such partner",
+        )),
+        (false, true, Some(_)) => Err(ApiError::validation_one(
+            "#/lead_partner_id",
+            "inactive",
+            "only active partners may bid",
+        )),
+        (false, false, _) => Err(ApiError::Forbidden(
+            "only active partners may bid".to_owned(),
+        )),
+    }
+}
+
 /// Bid on a lot of a published tender, alone or as the lead of a consortium.
 ///
 /// Honours `Idempotency-Key`: a retry with the same key and body replays the first answer
@@ -313,6 +339,7 @@ pub async fn create_bid(
     run_once(&state, &req, &principal, &fingerprint_body, move |conn| {
         let tender = visible_tender(conn, Some(&caller), &tender_id)?;
         require_open(&tender, now)?;
+        check_lead(conn, &caller, &lead_partner_id)?;
         let bid_id = db::new_id();
         let members = body.members.unwrap_or_else(|| {
             vec![NewMember {
@@ -553,7 +580,7 @@ where
     let bid = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let mut next = bid;
                 change(conn, &mut next, now)?;
                 next.row.updated_at = now;

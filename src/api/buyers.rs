@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -205,7 +204,7 @@ pub async fn create_buyer(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if db::buyers::find_by_siret(conn, &row.siret)?.is_some() {
                     return Err(siret_taken(&row.siret));
                 }
@@ -291,7 +290,7 @@ pub async fn update_buyer(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let mut next = current;
                 if let Some(siret) = patch.siret {
                     if siret != next.siret && db::buyers::find_by_siret(conn, &siret)?.is_some() {

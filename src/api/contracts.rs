@@ -113,11 +113,15 @@ pub(super) fn contract_for(tender: &TenderRow, bid: &Bid, now: NaiveDateTime) ->
     }
 }
 
-fn visibility(principal: &Principal) -> ContractVisibility {
+/// Admins read every contract, a buyer its own, a partner those it is a member of.
+fn visibility(principal: &Principal) -> ApiResult<ContractVisibility> {
     match (principal.role, &principal.buyer_id, &principal.partner_id) {
-        (Role::Buyer, Some(buyer_id), _) => ContractVisibility::Buyer(buyer_id.clone()),
-        (Role::Partner, _, Some(partner_id)) => ContractVisibility::Member(partner_id.clone()),
-        _ => ContractVisibility::All,
+        (Role::Admin, ..) => Ok(ContractVisibility::All),
+        (Role::Buyer, Some(buyer_id), _) => Ok(ContractVisibility::Buyer(buyer_id.clone())),
+        (Role::Partner, _, Some(partner_id)) => Ok(ContractVisibility::Member(partner_id.clone())),
+        _ => Err(ApiError::Forbidden(
+            "this principal acts for no organisation".to_owned(),
+        )),
     }
 }
 
@@ -139,6 +143,7 @@ pub struct ContractListQuery {
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when more pages follow"))),
         (status = 400, response = r::BadRequest),
         (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
         (status = 503, response = r::Unavailable),
     )
 )]
@@ -152,7 +157,7 @@ pub async fn list_contracts(
 ) -> ApiResult<HttpResponse> {
     let page = page.page()?;
     let query = query.into_inner();
-    let visibility = visibility(&principal);
+    let visibility = visibility(&principal)?;
     let filter = ContractFilter {
         tender_id: query.tender_id,
         partner_id: query.partner_id,
@@ -187,6 +192,7 @@ pub async fn list_contracts(
     responses(
         (status = 200, description = "The contract", body = Contract, headers(("ETag" = String))),
         (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
         (status = 503, response = r::Unavailable),
     )
@@ -198,7 +204,7 @@ pub async fn get_contract(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let visibility = visibility(&principal);
+    let visibility = visibility(&principal)?;
     let contract = state
         .db
         .run(move |conn| {

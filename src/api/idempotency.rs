@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
-use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -134,7 +133,7 @@ where
     let Some(key) = sent_key(req)? else {
         let outcome = state
             .db
-            .run(move |conn| conn.transaction(operation))
+            .run(move |conn| db::write_transaction(conn, operation))
             .await?;
         return Ok(outcome.respond(false));
     };
@@ -153,7 +152,7 @@ where
         state
             .db
             .run(move |conn| {
-                conn.transaction(|conn| {
+                db::write_transaction(conn, |conn| {
                     db::idempotency::purge(conn, now - Duration::hours(rules::RETENTION_HOURS))?;
                     let existing = db::idempotency::find(conn, &scope, &key)?;
                     match rules::decide(existing.as_ref().map(|r| r.stored()).as_ref(), &fingerprint, now) {
@@ -191,7 +190,7 @@ where
         state
             .db
             .run(move |conn| {
-                conn.transaction(|conn| {
+                db::write_transaction(conn, |conn| {
                     let outcome = operation(conn)?;
                     let body = outcome.body.to_string();
                     db::idempotency::complete(

@@ -5,7 +5,6 @@ use actix_web::http::header;
 use actix_web::http::header::EntityTag;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -334,7 +333,7 @@ pub async fn put_partner_skill(
     let held = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if is_new {
                     db::partner_skills::insert(conn, &held.row)?;
                 } else if !db::partner_skills::update_versioned(conn, &held.row)? {
@@ -402,7 +401,7 @@ pub async fn delete_partner_skill(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if !db::partner_skills::delete_versioned(
                     conn,
                     &current.partner_id,
@@ -465,7 +464,7 @@ pub async fn verify_partner_skill(
     let held = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if !db::partner_skills::update_versioned(conn, &held.row)? {
                     return Err(ApiError::PreconditionFailed);
                 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -543,7 +542,7 @@ pub async fn create_partner(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if db::partners::find_by_siren(conn, &row.siren)?.is_some() {
                     return Err(siren_taken(&row.siren));
                 }
@@ -601,7 +600,7 @@ pub async fn update_partner(
     let (row, skills) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let next = apply_patch(conn, current, patch, now)?;
                 if !db::partners::update_versioned(conn, &next)? {
                     return Err(ApiError::PreconditionFailed);
@@ -713,7 +712,7 @@ pub async fn delete_partner(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let references = db::partners::references(conn, &current.id)?;
                 if !references.is_empty() {
                     return Err(ApiError::conflict(format!(

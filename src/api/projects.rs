@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -426,7 +425,7 @@ pub async fn create_project(
     let project = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let skill_ids = resolve_references(
                     conn,
                     Some(&body.skills),
@@ -484,7 +483,7 @@ pub async fn update_project(
     let project = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let skill_ids = resolve_references(
                     conn,
                     patch.skills.as_deref(),

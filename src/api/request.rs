@@ -102,12 +102,19 @@ fn describe(error: &ValidationError) -> String {
     }
     let param = |name: &str| error.params.get(name).map(|v| v.to_string());
     match error.code.as_ref() {
-        "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
-            (Some(min), None) => format!("must be at least {min} characters long"),
-            (None, Some(max)) => format!("must be at most {max} characters long"),
-            _ => "has the wrong length".to_owned(),
-        },
+        "length" => {
+            // Lists are counted in items, text in characters.
+            let unit = match error.params.get("value") {
+                Some(serde_json::Value::Array(_)) => "items",
+                _ => "characters",
+            };
+            match (param("min"), param("max")) {
+                (Some(min), Some(max)) => format!("must have {min} to {max} {unit}"),
+                (Some(min), None) => format!("must have at least {min} {unit}"),
+                (None, Some(max)) => format!("must have at most {max} {unit}"),
+                _ => "has the wrong length".to_owned(),
+            }
+        }
         "range" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be between {min} and {max}"),
             (Some(min), None) => format!("must be at least {min}"),

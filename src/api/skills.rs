@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -307,7 +306,7 @@ pub async fn create_skill(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 if let Some(parent) = &body.parent_id {
                     row.parent_id = Some(resolve_parent(conn, &row.id, parent)?);
                 }
@@ -359,7 +358,7 @@ pub async fn update_skill(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let mut next = current.clone();
                 if let Some(slug) = patch.slug {
                     if slug != current.slug && db::skills::find(conn, &slug)?.is_some() {
@@ -426,7 +425,7 @@ pub async fn delete_skill(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let children = db::skills::count_children(conn, &current.id)?;
                 let holders = db::partner_skills::count_holders(conn, &current.id)?;
                 let projects = db::projects::count_linked_to_skill(conn, &current.id)?;

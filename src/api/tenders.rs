@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -465,7 +464,7 @@ pub async fn list_tenders(
     let (rows, lots) = state
         .db
         .run(move |conn| {
-            let skill_id = match &query.skill {
+            let skill_id = match query.skill.as_ref().filter(|s| !s.trim().is_empty()) {
                 // An unknown skill is required by no lot: the page is empty.
                 Some(skill) => Some(
                     db::skills::find(conn, skill)?
@@ -611,7 +610,7 @@ pub async fn create_tender(
     let (row, lots) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let mut problems = Vec::new();
                 if !db::buyers::exists(conn, &row.buyer_id)? {
                     problems.push(FieldError::body(
@@ -689,7 +688,7 @@ pub async fn update_tender(
     let (row, lots) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let lots = match &patch.lots {
                     Some(lots) => {
                         Some(build_lots(conn, &current.id, lots)?.map_err(ApiError::Validation)?)
@@ -799,7 +798,7 @@ async fn move_tender(
     let (row, lots) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 let lots = lots_of_one(conn, &current)?;
                 let submitted = action == TenderAction::Close
                     && db::bids::count_submitted(conn, &current.id)? > 0;
@@ -976,7 +975,7 @@ pub async fn award_tender(
     let now = state.clock.now_naive();
     let (row, lots, contracts) = state
         .db
-        .run(move |conn| conn.transaction(|conn| award_lots(conn, current, &award, now)))
+        .run(move |conn| db::write_transaction(conn, |conn| award_lots(conn, current, &award, now)))
         .await?;
     let tag = etag(&row.id, row.version);
     let outcome = AwardOutcome {

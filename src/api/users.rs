@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -391,7 +390,7 @@ pub async fn update_user(
     let row = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write_transaction(conn, |conn| {
                 check_organisation_exists(
                     conn,
                     next.partner_id

@@ -183,6 +183,33 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, MigrationError> 
     }
 }
 
+/// Runs `work` in a transaction meant to write. On SQLite it begins `IMMEDIATE`, taking
+/// the write lock up front: a transaction that reads before it writes could otherwise not
+/// be upgraded while another writer holds the lock, and would fail with "database is
+/// locked" instead of waiting (busy_timeout). PostgreSQL needs nothing special.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Postgresql(_) => return conn.transaction(work),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+    }
+    // Nested `transaction` calls inside `work` see this one and use savepoints.
+    let outcome = work(conn);
+    if let DbConnection::Sqlite(inner) = conn {
+        match &outcome {
+            Ok(_) => AnsiTransactionManager::commit_transaction(inner)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(inner)?,
+        }
+    }
+    outcome
+}
+
 /// A fresh opaque id: UUID v7, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -3,11 +3,14 @@
 
 mod api_clients;
 mod auth;
+mod bids;
 mod buyers;
 mod cli;
+mod contracts;
 mod conventions;
 mod fixtures;
 mod helpers;
+mod idempotency;
 mod openapi;
 mod ops;
 mod partner_skills;
@@ -15,4 +18,5 @@ mod partners;
 mod projects;
 mod schema;
 mod skills;
+mod tenders;
 mod users;

@@ -613,11 +613,8 @@ fn step(bid: &mut BidRecord, action: BidAction, what: &str) -> ApiResult<()> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated bid", body = Bid, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
         (status = 428, response = r::PreconditionRequired),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
         r::BodyErrors,
     )
@@ -696,10 +693,7 @@ async fn respond_as_member(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bid with the member confirmed", body = Bid, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -731,10 +725,7 @@ pub async fn confirm_bid(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bid with the member declined", body = Bid, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -765,10 +756,7 @@ pub async fn decline_bid(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The submitted bid", body = Bid, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -822,10 +810,7 @@ pub async fn submit_bid(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The withdrawn bid", body = Bid, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]

@@ -122,3 +122,17 @@ pub enum CallerErrors {
     #[response(status = 403)]
     Forbidden(#[ref_response] Forbidden),
 }
+
+/// What an action on an existing resource in a lifecycle can answer: not found (or not
+/// visible), refused in its current state, stale `If-Match`, database down.
+#[derive(IntoResponses)]
+pub enum MoveErrors {
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 412)]
+    PreconditionFailed(#[ref_response] PreconditionFailed),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}

@@ -662,11 +662,8 @@ async fn load_managed(state: &AppState, principal: &Principal, id: String) -> Ap
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated draft", body = Tender, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
         (status = 428, response = r::PreconditionRequired),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
         r::BodyErrors,
     )
@@ -751,11 +748,8 @@ pub async fn update_tender(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted with its lots"),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
         (status = 428, response = r::PreconditionRequired),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -849,11 +843,8 @@ async fn move_tender(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The published tender", body = Tender, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
         (status = 422, response = r::ValidationFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -885,10 +876,7 @@ pub async fn publish_tender(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The closed tender", body = Tender, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -912,10 +900,7 @@ pub async fn close_tender(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cancelled tender", body = Tender, headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
     )
 )]
@@ -952,10 +937,7 @@ pub async fn cancel_tender(
     responses(
         (status = 200, description = "The awarded tender and its contracts", body = AwardOutcome,
             headers(("ETag" = String))),
-        (status = 404, response = r::NotFound),
-        (status = 409, response = r::Conflict),
-        (status = 412, response = r::PreconditionFailed),
-        (status = 503, response = r::Unavailable),
+        r::MoveErrors,
         r::CallerErrors,
         r::BodyErrors,
     )

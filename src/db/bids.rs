@@ -90,36 +90,36 @@ pub enum BidVisibility {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Bid>> {
-    let Some(row) = bids::table
+    let row = bids::table
         .find(id)
         .select(BidRow::as_select())
         .first(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let mut members = members_of(conn, std::slice::from_ref(&row.id))?;
-    Ok(Some(Bid {
-        members: members.remove(&row.id).unwrap_or_default(),
-        row,
-    }))
+        .optional()?;
+    Ok(with_members(conn, row.into_iter().collect())?.pop())
 }
 
-/// The members of each of `bid_ids`, in order: one query for a whole page.
-pub fn members_of(
-    conn: &mut DbConnection,
-    bid_ids: &[String],
-) -> QueryResult<HashMap<String, Vec<BidMemberRow>>> {
-    let rows: Vec<BidMemberRow> = bid_members::table
-        .filter(bid_members::bid_id.eq_any(bid_ids))
+/// `rows` with their members in order: one query for any number of bids.
+fn with_members(conn: &mut DbConnection, rows: Vec<BidRow>) -> QueryResult<Vec<Bid>> {
+    let ids: Vec<&String> = rows.iter().map(|row| &row.id).collect();
+    let members: Vec<BidMemberRow> = bid_members::table
+        .filter(bid_members::bid_id.eq_any(ids))
         .select(BidMemberRow::as_select())
         .order((bid_members::bid_id.asc(), bid_members::position.asc()))
         .load(conn)?;
     let mut grouped: HashMap<String, Vec<BidMemberRow>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.bid_id.clone()).or_default().push(row);
+    for member in members {
+        grouped
+            .entry(member.bid_id.clone())
+            .or_default()
+            .push(member);
     }
-    Ok(grouped)
+    Ok(rows
+        .into_iter()
+        .map(|row| Bid {
+            members: grouped.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
 }
 
 /// Whether a live bid holds this lead's place on the lot.
@@ -201,15 +201,7 @@ pub fn list_for_tender(
         query = query.filter(bids::id.gt(after.to_owned()));
     }
     let rows: Vec<BidRow> = query.order(bids::id.asc()).limit(limit).load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut members = members_of(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Bid {
-            members: members.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
+    with_members(conn, rows)
 }
 
 /// Every bid of the tender in `status`, with members.
@@ -224,15 +216,7 @@ pub fn with_status(
         .select(BidRow::as_select())
         .order(bids::id.asc())
         .load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut members = members_of(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Bid {
-            members: members.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
+    with_members(conn, rows)
 }
 
 /// How many bids of the tender were submitted (and are still submitted).

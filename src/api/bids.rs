@@ -369,7 +369,6 @@ pub async fn create_bid(
             Ok(_) => return Err(ApiError::Validation(problems)),
             Err(member_problems) => {
                 problems.extend(member_problems);
-                problems.sort_by(|a, b| a.pointer.cmp(&b.pointer));
                 return Err(ApiError::Validation(problems));
             }
         };

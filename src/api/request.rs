@@ -61,6 +61,7 @@ impl From<ValidationErrors> for ApiError {
 
 fn field_errors(errors: &ValidationErrors, mut fields: Vec<FieldError>) -> Vec<FieldError> {
     collect(String::from("#"), errors, &mut fields);
+    // One entry per field: sorted so that duplicates are neighbours (problems keep this order).
     fields.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     fields.dedup_by(|a, b| a.pointer == b.pointer);
     fields

@@ -1011,6 +1011,13 @@ fn award_lots(
             contracts.push(Contract::from(contract));
         }
     }
+    // In the order the awards were asked for.
+    contracts.sort_by_key(|contract: &Contract| {
+        award
+            .awards
+            .iter()
+            .position(|a| a.lot_id == contract.lot_id)
+    });
     Ok((tender, lots, contracts))
 }
 

@@ -1771,6 +1771,8 @@ async fn every_lot_may_be_awarded_at_once() {
             .clone()
     };
     assert_eq!(contracts.len(), 2);
+    // In the order the awards were asked for.
+    assert_eq!(contracts[0]["lot_id"], lot_1.as_str());
     assert_eq!(by_lot(&lot_0)["bid_id"], first["id"]);
     assert_eq!(by_lot(&lot_1)["bid_id"], second["id"]);
     assert_eq!(

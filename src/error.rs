@@ -271,6 +271,12 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<crate::domain::Violation> for FieldError {
+    fn from(violation: crate::domain::Violation) -> Self {
+        FieldError::body(violation.pointer, violation.code, violation.detail)
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

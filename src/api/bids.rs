@@ -207,7 +207,7 @@ fn build_members(
     let shares: Vec<Share> = members.iter().map(NewMember::share).collect();
     let mut problems: Vec<FieldError> = rules::share_problems(lead_partner_id, &shares)
         .into_iter()
-        .map(|p| FieldError::body(p.pointer, p.code, p.detail))
+        .map(FieldError::from)
         .collect();
     for (index, member) in members.iter().enumerate() {
         let pointer = format!("#/members/{index}/partner_id");

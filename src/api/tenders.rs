@@ -25,7 +25,9 @@ use crate::domain::access::Role;
 use crate::domain::bid::BidStatus;
 use crate::domain::directory::SkillLevel;
 use crate::domain::money::{self, DEFAULT_CURRENCY};
-use crate::domain::tender::{self as lifecycle, Procedure, TenderAction, TenderStatus};
+use crate::domain::tender::{
+    self as lifecycle, AwardChoice, Procedure, SubmittedBid, TenderAction, TenderStatus,
+};
 use crate::error::{ApiError, ApiResult, FieldError};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -804,10 +806,7 @@ async fn move_tender(
                         lifecycle::publish_problems(&skills, current.submission_deadline, now);
                     if !problems.is_empty() {
                         return Err(ApiError::Validation(
-                            problems
-                                .into_iter()
-                                .map(|p| FieldError::body(p.pointer, p.code, p.detail))
-                                .collect(),
+                            problems.into_iter().map(FieldError::from).collect(),
                         ));
                     }
                 }
@@ -1021,48 +1020,30 @@ fn award_lots(
     Ok((tender, lots, contracts))
 }
 
-/// Each award names a lot of the tender once, with a bid submitted on that lot; every
-/// problem is a 422 entry at its place.
+/// The award's choices checked by the lifecycle's rules; each problem is a 422 entry.
 fn check_awards(lots: &[LotRecord], award: &Award, submitted: &[db::bids::Bid]) -> ApiResult<()> {
-    let mut problems = Vec::new();
-    for (index, lot_award) in award.awards.iter().enumerate() {
-        let at = |field: &str| format!("#/awards/{index}/{field}");
-        if !lots.iter().any(|lot| lot.row.id == lot_award.lot_id) {
-            problems.push(FieldError::body(
-                at("lot_id"),
-                "not_found",
-                "no such lot in this tender",
-            ));
-            continue;
-        }
-        if award.awards[..index]
-            .iter()
-            .any(|earlier| earlier.lot_id == lot_award.lot_id)
-        {
-            problems.push(FieldError::body(
-                at("lot_id"),
-                "duplicate",
-                "a lot is awarded to one bid",
-            ));
-            continue;
-        }
-        match submitted.iter().find(|bid| bid.row.id == lot_award.bid_id) {
-            Some(bid) if bid.row.lot_id == lot_award.lot_id => {}
-            Some(_) => problems.push(FieldError::body(
-                at("bid_id"),
-                "other_lot",
-                "this bid is on another lot",
-            )),
-            None => problems.push(FieldError::body(
-                at("bid_id"),
-                "not_submitted",
-                "no submitted bid with this id on this tender",
-            )),
-        }
-    }
+    let lot_ids: Vec<&str> = lots.iter().map(|lot| lot.row.id.as_str()).collect();
+    let submitted: Vec<SubmittedBid> = submitted
+        .iter()
+        .map(|bid| SubmittedBid {
+            id: &bid.row.id,
+            lot_id: &bid.row.lot_id,
+        })
+        .collect();
+    let choices: Vec<AwardChoice> = award
+        .awards
+        .iter()
+        .map(|a| AwardChoice {
+            lot_id: &a.lot_id,
+            bid_id: &a.bid_id,
+        })
+        .collect();
+    let problems = lifecycle::award_problems(&lot_ids, &submitted, &choices);
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Validation(problems))
+        Err(ApiError::Validation(
+            problems.into_iter().map(FieldError::from).collect(),
+        ))
     }
 }

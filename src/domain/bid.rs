@@ -2,7 +2,7 @@
 //! can be submitted.
 
 use super::money::WHOLE_BPS;
-use super::text_enum;
+use super::{Violation, text_enum};
 
 text_enum! {
     /// Where a bid is: live while `draft` or `submitted`.
@@ -61,49 +61,41 @@ pub struct Share {
     pub share_bps: i32,
 }
 
-/// A reason the proposed members do not make a consortium, located in the request body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShareProblem {
-    pub pointer: String,
-    pub code: &'static str,
-    pub detail: &'static str,
-}
-
 /// Members must include the lead, name each partner once, and split exactly 10000 basis
 /// points, each share between 1 and 10000.
-pub fn share_problems(lead_partner_id: &str, members: &[Share]) -> Vec<ShareProblem> {
+pub fn share_problems(lead_partner_id: &str, members: &[Share]) -> Vec<Violation> {
     let mut problems = Vec::new();
     for (index, member) in members.iter().enumerate() {
         if !(1..=WHOLE_BPS).contains(&member.share_bps) {
-            problems.push(ShareProblem {
-                pointer: format!("#/members/{index}/share_bps"),
-                code: "range",
-                detail: "must be between 1 and 10000 basis points",
-            });
+            problems.push(Violation::at(
+                format!("#/members/{index}/share_bps"),
+                "range",
+                "must be between 1 and 10000 basis points",
+            ));
         }
         if members[..index]
             .iter()
             .any(|earlier| earlier.partner_id == member.partner_id)
         {
-            problems.push(ShareProblem {
-                pointer: format!("#/members/{index}/partner_id"),
-                code: "duplicate",
-                detail: "each partner may appear once",
-            });
+            problems.push(Violation::at(
+                format!("#/members/{index}/partner_id"),
+                "duplicate",
+                "each partner may appear once",
+            ));
         }
     }
     if !members.iter().any(|m| m.partner_id == lead_partner_id) {
-        problems.push(ShareProblem {
-            pointer: "#/members".to_owned(),
-            code: "lead_missing",
-            detail: "the lead partner must be a member with its share",
-        });
+        problems.push(Violation::at(
+            "#/members".to_owned(),
+            "lead_missing",
+            "the lead partner must be a member with its share",
+        ));
     } else if members.iter().map(|m| i64::from(m.share_bps)).sum::<i64>() != i64::from(WHOLE_BPS) {
-        problems.push(ShareProblem {
-            pointer: "#/members".to_owned(),
-            code: "sum",
-            detail: "shares must add up to exactly 10000 basis points",
-        });
+        problems.push(Violation::at(
+            "#/members".to_owned(),
+            "sum",
+            "shares must add up to exactly 10000 basis points",
+        ));
     }
     problems
 }
@@ -124,7 +116,7 @@ mod tests {
         }
     }
 
-    fn codes(problems: Vec<ShareProblem>) -> Vec<(String, &'static str)> {
+    fn codes(problems: Vec<Violation>) -> Vec<(String, &'static str)> {
         problems.into_iter().map(|p| (p.pointer, p.code)).collect()
     }
 

@@ -12,6 +12,25 @@ pub mod skill;
 pub mod tender;
 pub mod throttle;
 
+/// A rule a request breaks, located in the request body (a JSON Pointer such as
+/// `#/members/1/share_bps`), with a stable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub pointer: String,
+    pub code: &'static str,
+    pub detail: &'static str,
+}
+
+impl Violation {
+    pub fn at(pointer: impl Into<String>, code: &'static str, detail: &'static str) -> Violation {
+        Violation {
+            pointer: pointer.into(),
+            code,
+            detail,
+        }
+    }
+}
+
 /// A closed set of values named by text, whatever the enum.
 pub trait TextEnum: Sized {
     /// Every name, in declaration order.

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::text_enum;
+use super::{Violation, text_enum};
 
 text_enum! {
     /// Where a tender is in its lifecycle.
@@ -134,42 +134,92 @@ pub fn transition(
     })
 }
 
-/// A reason a draft cannot be published, located in the tender's representation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishProblem {
-    pub pointer: String,
-    pub code: &'static str,
-    pub detail: &'static str,
-}
-
 /// What publishing needs: at least one lot, at least one required skill per lot, and a
 /// deadline still ahead. `skills_per_lot` has one count per lot, in order.
 pub fn publish_problems(
     skills_per_lot: &[usize],
     deadline: NaiveDateTime,
     now: NaiveDateTime,
-) -> Vec<PublishProblem> {
+) -> Vec<Violation> {
     let mut problems = Vec::new();
     if skills_per_lot.is_empty() {
-        problems.push(PublishProblem {
-            pointer: "#/lots".to_owned(),
-            code: "required",
-            detail: "a tender needs at least one lot to be published",
-        });
+        problems.push(Violation::at(
+            "#/lots".to_owned(),
+            "required",
+            "a tender needs at least one lot to be published",
+        ));
     }
     for (index, _) in skills_per_lot.iter().enumerate().filter(|(_, n)| **n == 0) {
-        problems.push(PublishProblem {
-            pointer: format!("#/lots/{index}/required_skills"),
-            code: "required",
-            detail: "each lot needs at least one required skill to be published",
-        });
+        problems.push(Violation::at(
+            format!("#/lots/{index}/required_skills"),
+            "required",
+            "each lot needs at least one required skill to be published",
+        ));
     }
     if deadline <= now {
-        problems.push(PublishProblem {
-            pointer: "#/submission_deadline".to_owned(),
-            code: "past",
-            detail: "the submission deadline must be in the future to publish",
-        });
+        problems.push(Violation::at(
+            "#/submission_deadline".to_owned(),
+            "past",
+            "the submission deadline must be in the future to publish",
+        ));
+    }
+    problems
+}
+
+/// A submitted bid, as an award sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmittedBid<'a> {
+    pub id: &'a str,
+    pub lot_id: &'a str,
+}
+
+/// One lot to award and the bid chosen for it.
+#[derive(Debug, Clone, Copy)]
+pub struct AwardChoice<'a> {
+    pub lot_id: &'a str,
+    pub bid_id: &'a str,
+}
+
+/// What an award needs: each choice names a lot of the tender, once, and a bid submitted
+/// on that lot. One violation per bad choice, at its place in `awards`.
+pub fn award_problems(
+    lot_ids: &[&str],
+    submitted: &[SubmittedBid],
+    awards: &[AwardChoice],
+) -> Vec<Violation> {
+    let mut problems = Vec::new();
+    for (index, choice) in awards.iter().enumerate() {
+        let at = |field: &str| format!("#/awards/{index}/{field}");
+        if !lot_ids.contains(&choice.lot_id) {
+            problems.push(Violation::at(
+                at("lot_id"),
+                "not_found",
+                "no such lot in this tender",
+            ));
+        } else if awards[..index]
+            .iter()
+            .any(|earlier| earlier.lot_id == choice.lot_id)
+        {
+            problems.push(Violation::at(
+                at("lot_id"),
+                "duplicate",
+                "a lot is awarded to one bid",
+            ));
+        } else {
+            match submitted.iter().find(|bid| bid.id == choice.bid_id) {
+                Some(bid) if bid.lot_id == choice.lot_id => {}
+                Some(_) => problems.push(Violation::at(
+                    at("bid_id"),
+                    "other_lot",
+                    "this bid is on another lot",
+                )),
+                None => problems.push(Violation::at(
+                    at("bid_id"),
+                    "not_submitted",
+                    "no submitted bid with this id on this tender",
+                )),
+            }
+        }
     }
     problems
 }
@@ -281,11 +331,52 @@ mod tests {
     }
 
     #[test]
+    fn an_award_names_each_lot_once_with_a_bid_submitted_on_it() {
+        let lots = ["l1", "l2"];
+        let submitted = [
+            SubmittedBid {
+                id: "b1",
+                lot_id: "l1",
+            },
+            SubmittedBid {
+                id: "b2",
+                lot_id: "l2",
+            },
+        ];
+        let choice = |lot_id, bid_id| AwardChoice { lot_id, bid_id };
+        assert!(
+            award_problems(&lots, &submitted, &[choice("l1", "b1"), choice("l2", "b2")]).is_empty()
+        );
+        let problems = award_problems(
+            &lots,
+            &submitted,
+            &[
+                choice("l9", "b1"),
+                choice("l1", "b2"),
+                choice("l2", "b7"),
+                choice("l1", "b1"),
+            ],
+        );
+        let found: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.pointer.as_str(), p.code))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("#/awards/0/lot_id", "not_found"),
+                ("#/awards/1/bid_id", "other_lot"),
+                ("#/awards/2/bid_id", "not_submitted"),
+                ("#/awards/3/lot_id", "duplicate"),
+            ]
+        );
+    }
+
+    #[test]
     fn publishing_needs_lots_skills_and_a_future_deadline() {
         assert!(publish_problems(&[2, 1], at(12), at(11)).is_empty());
-        let pointers = |problems: Vec<PublishProblem>| {
-            problems.into_iter().map(|p| p.pointer).collect::<Vec<_>>()
-        };
+        let pointers =
+            |problems: Vec<Violation>| problems.into_iter().map(|p| p.pointer).collect::<Vec<_>>();
         assert_eq!(
             pointers(publish_problems(&[], at(12), at(12))),
             ["#/lots", "#/submission_deadline"]

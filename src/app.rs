@@ -14,38 +14,13 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, middleware as mw, request};
-use crate::auth::jwt::JwtKeys;
 use crate::auth::password;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, Db, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
 use crate::seed;
-
-/// What every handler shares; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub jwt: Arc<JwtKeys>,
-    pub clock: Arc<dyn Clock>,
-}
-
-impl AppState {
-    pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
-        AppState {
-            db: Db::new(
-                &config.database_url,
-                config.backend,
-                config.db_connect_timeout,
-            ),
-            jwt: Arc::new(JwtKeys::new(
-                &config.jwt_secret,
-                config.token_ttl.as_secs() as i64,
-            )),
-            clock,
-        }
-    }
-}
+use crate::state::AppState;
 
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
@@ -138,6 +113,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     log::info!("database ready ({applied} migration(s) applied)");
     let origins = config.cors_origins.clone();
     let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
+        .workers(config.workers)
         .bind(&config.bind)
         .map_err(|source| StartError::Bind {
             bind: config.bind.clone(),
@@ -152,6 +128,7 @@ pub fn migrate(config: &Config) -> Result<usize, StartError> {
     let db = Db::new(
         &config.database_url,
         config.backend,
+        config.db_pool_size,
         config.db_connect_timeout,
     );
     Ok(db.migrate()?)
@@ -177,6 +154,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
     let db = Db::new(
         &config.database_url,
         config.backend,
+        config.db_pool_size,
         config.db_connect_timeout,
     );
     db.migrate()?;
@@ -188,7 +166,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
         Some(existing) => {
             let row = UserRow {
                 password_hash: hash,
-                role: Role::Admin.as_str().to_owned(),
+                role: Role::Admin,
                 partner_id: None,
                 buyer_id: None,
                 active: true,
@@ -205,7 +183,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
                 id: db::new_id(),
                 email,
                 password_hash: hash,
-                role: Role::Admin.as_str().to_owned(),
+                role: Role::Admin,
                 partner_id: None,
                 buyer_id: None,
                 active: true,
@@ -225,6 +203,7 @@ pub fn seed_demo(config: &Config) -> Result<String, StartError> {
     let db = Db::new(
         &config.database_url,
         config.backend,
+        config.db_pool_size,
         config.db_connect_timeout,
     );
     db.migrate()?;

@@ -56,6 +56,14 @@ pub struct Settings {
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 900, global = true)]
     pub token_ttl_seconds: u64,
+
+    /// HTTP worker threads [default: the number of CPU cores].
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Most database connections held open at once [default: 4 per worker, 8 to 32].
+    #[arg(long, env = "DB_POOL_SIZE", global = true)]
+    pub db_pool_size: Option<u32>,
 }
 
 /// The checked configuration the service runs with.
@@ -72,6 +80,8 @@ pub struct Config {
     pub token_ttl: Duration,
     /// How long a request waits for a database connection before answering 503.
     pub db_connect_timeout: Duration,
+    pub workers: usize,
+    pub db_pool_size: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +94,10 @@ pub enum ConfigError {
     UnknownDatabase(String),
     #[error("TOKEN_TTL_SECONDS must be between 60 and 86400, got {0}")]
     TokenTtl(u64),
+    #[error("WORKERS must be between 1 and 256, got {0}")]
+    Workers(usize),
+    #[error("DB_POOL_SIZE must be between 1 and 1000, got {0}")]
+    PoolSize(u32),
 }
 
 impl Config {
@@ -106,6 +120,20 @@ impl Config {
         if !(60..=86_400).contains(&settings.token_ttl_seconds) {
             return Err(ConfigError::TokenTtl(settings.token_ttl_seconds));
         }
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        });
+        if !(1..=256).contains(&workers) {
+            return Err(ConfigError::Workers(workers));
+        }
+        // Each worker's requests wait on their database work: a few connections per
+        // worker keep them busy without swamping a small database server.
+        let db_pool_size = settings
+            .db_pool_size
+            .unwrap_or_else(|| u32::try_from(workers * 4).unwrap_or(32).clamp(8, 32));
+        if !(1..=1000).contains(&db_pool_size) {
+            return Err(ConfigError::PoolSize(db_pool_size));
+        }
         let cors_origins = settings
             .cors_origins
             .split(',')
@@ -123,6 +151,8 @@ impl Config {
             cors_origins,
             token_ttl: Duration::from_secs(settings.token_ttl_seconds),
             db_connect_timeout: Duration::from_secs(5),
+            workers,
+            db_pool_size,
         })
     }
 }

@@ -6,6 +6,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::DbError;
+use crate::service::ServiceError;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid input: `pointer` locates a body member (JSON Pointer in URI fragment
@@ -273,35 +276,85 @@ impl ResponseError for ApiError {
 
 impl From<crate::domain::Violation> for FieldError {
     fn from(violation: crate::domain::Violation) -> Self {
-        FieldError::body(violation.pointer, violation.code, violation.detail)
+        FieldError::body(violation.pointer, &violation.code, violation.detail)
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
         match error {
-            Error::NotFound => ApiError::NotFound("no such resource".to_owned()),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                log::info!("unique violation: {}", info.message());
-                ApiError::conflict("a resource with the same unique value already exists")
+            ServiceError::NotFound(detail) => ApiError::NotFound(detail),
+            ServiceError::Forbidden(detail) => ApiError::Forbidden(detail),
+            ServiceError::Invalid(violations) => {
+                ApiError::Validation(violations.into_iter().map(FieldError::from).collect())
             }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
-                log::info!("foreign key violation: {}", info.message());
-                ApiError::conflict("the change would break a reference between resources")
+            ServiceError::KeyReused => ApiError::Validation(vec![FieldError::parameter(
+                "Idempotency-Key",
+                "reused",
+                "this key was used for another request; use a new key for a new request",
+            )]),
+            ServiceError::Conflict {
+                detail,
+                current_state,
+            } => ApiError::Conflict {
+                detail,
+                current_state,
+            },
+            ServiceError::StaleVersion => ApiError::PreconditionFailed,
+            ServiceError::VersionRequired => ApiError::PreconditionRequired,
+            ServiceError::Unauthorized(detail) => ApiError::Unauthorized(detail),
+            ServiceError::TooManyRequests { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::Unavailable("the database connection was lost".to_owned())
-            }
-            other => ApiError::Internal(format!("database: {other}")),
+            ServiceError::Database(error) => ApiError::from(error),
+            ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }
 
-impl From<crate::db::PoolError> for ApiError {
-    fn from(error: crate::db::PoolError) -> Self {
-        log::warn!("database unavailable: {error}");
-        ApiError::Unavailable("the database is unreachable; retry shortly".to_owned())
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        let busy = || {
+            ApiError::Unavailable(
+                "the database is busy with conflicting requests; retry shortly".to_owned(),
+            )
+        };
+        match error {
+            DbError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                ApiError::Unavailable("the database is unreachable; retry shortly".to_owned())
+            }
+            DbError::Busy(cause) => {
+                log::warn!("database busy: {cause}");
+                busy()
+            }
+            DbError::Query(Error::NotFound) => ApiError::NotFound("no such resource".to_owned()),
+            DbError::Query(Error::DatabaseError(kind, info)) => match kind {
+                Kind::UniqueViolation => {
+                    log::info!("unique violation: {}", info.message());
+                    ApiError::conflict("a resource with the same unique value already exists")
+                }
+                Kind::ForeignKeyViolation | Kind::RestrictViolation => {
+                    log::info!("reference violation: {}", info.message());
+                    ApiError::conflict("the change would break a reference between resources")
+                }
+                Kind::CheckViolation | Kind::NotNullViolation | Kind::ExclusionViolation => {
+                    log::info!("constraint violation: {}", info.message());
+                    ApiError::conflict(
+                        "the change breaks a rule the database enforces on this resource",
+                    )
+                }
+                Kind::ClosedConnection | Kind::UnableToSendCommand => {
+                    ApiError::Unavailable("the database connection was lost".to_owned())
+                }
+                Kind::SerializationFailure => busy(),
+                _ if info.message().contains("database is locked") => busy(),
+                _ => ApiError::Internal(format!("database: {}", info.message())),
+            },
+            DbError::Query(other) => ApiError::Internal(format!("database: {other}")),
+            DbError::Task(cause) => ApiError::Internal(format!("database task: {cause}")),
+        }
     }
 }
 

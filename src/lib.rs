@@ -9,3 +9,5 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod seed;
+pub mod service;
+pub mod state;

@@ -8,17 +8,17 @@ use std::fmt;
 
 use chrono::NaiveDateTime;
 
-use crate::api::request::web_url;
 use crate::db::buyers::BuyerRow;
 use crate::db::partner_skills::PartnerSkillRow;
 use crate::db::partners::PartnerRow;
 use crate::db::projects::ProjectRow;
 use crate::db::skills::SkillRow;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, DbError};
 use crate::domain::directory::{
     self as directory, BuyerKind, Membership, PartnerKind, PartnerStatus, SkillLevel,
 };
-use crate::domain::{identifiers, license, skill};
+use crate::domain::{TextEnum, identifiers, license, skill};
+use crate::service::validation::web_url;
 
 /// How many records of each kind were added, and how many were already there.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,13 @@ pub enum SeedError {
     #[error("demo data: {0}")]
     Invalid(String),
     #[error("database: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(error: diesel::result::Error) -> Self {
+        SeedError::Database(DbError::Query(error))
+    }
 }
 
 /// Every record of the demo data, checked with the rules the API applies to input.
@@ -140,6 +146,11 @@ fn missing(what: &str, key: &str) -> SeedError {
     SeedError::Invalid(format!("{what} `{key}` is referred to but not defined"))
 }
 
+/// The value of a closed set that the demo data names (checked by `check_demo_data`).
+fn named<T: TextEnum>(what: &str, name: &str) -> Result<T, SeedError> {
+    T::parse(name).ok_or_else(|| missing(what, name))
+}
+
 /// Skill ids by slug.
 fn load_skills(
     conn: &mut DbConnection,
@@ -202,9 +213,9 @@ fn load_partners(
                     name: demo.name.to_owned(),
                     legal_name: demo.legal_name.to_owned(),
                     siren: demo.siren.to_owned(),
-                    kind: demo.kind.to_owned(),
-                    membership: demo.membership.to_owned(),
-                    status: PartnerStatus::Active.as_str().to_owned(),
+                    kind: named("partner kind", demo.kind)?,
+                    membership: named("membership", demo.membership)?,
+                    status: PartnerStatus::Active,
                     // The founders are known to the network; the others await a check.
                     verified: demo.membership == Membership::Founding.as_str(),
                     website: Some(demo.website.to_owned()),
@@ -229,8 +240,7 @@ fn load_partners(
             report.partner_skills.count(!present);
             claims_added |= !present;
             if !present {
-                let level =
-                    SkillLevel::parse(claim.level).ok_or_else(|| missing("level", claim.level))?;
+                let level: SkillLevel = named("level", claim.level)?;
                 let evidence: Vec<String> = claim
                     .evidence_urls
                     .iter()
@@ -241,7 +251,7 @@ fn load_partners(
                     &PartnerSkillRow {
                         partner_id: partner_id.clone(),
                         skill_id: skill_id.clone(),
-                        level: level.rank(),
+                        level,
                         certified_experts: claim.certified_experts,
                         evidence_urls: PartnerSkillRow::encode_evidence(&evidence),
                         verified: claim.verified,
@@ -332,7 +342,7 @@ fn load_buyers(
                     id: db::new_id(),
                     name: demo.name.to_owned(),
                     siret: demo.siret.to_owned(),
-                    kind: demo.kind.to_owned(),
+                    kind: named("buyer kind", demo.kind)?,
                     contact_email: demo.contact_email.to_owned(),
                     created_at: now,
                     updated_at: now,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bids;
 pub mod buyers;
 pub mod contracts;
+pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod ops;

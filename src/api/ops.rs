@@ -1,12 +1,12 @@
 //! Operational endpoints: liveness and readiness.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::r2d2::R2D2Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::service;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -36,13 +36,9 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state
-        .db
-        .run(|conn| {
-            conn.ping()
-                .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))
-        })
-        .await?;
+    service::database_ready(&state).await.map_err(|e| {
+        ApiError::Unavailable(format!("the database does not answer: {e}"))
+    })?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".to_owned(),
     }))

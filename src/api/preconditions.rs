@@ -1,14 +1,15 @@
-//! Optimistic concurrency over HTTP: `ETag` out, `If-Match` in.
+//! Optimistic concurrency over HTTP: the `ETag` of a single resource. (`If-Match` is read
+//! by [`super::extract::IfMatch`] and checked by the use case, on the row it locked.)
 
-use actix_web::http::header::{self, EntityTag, Header, IfMatch};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
-use crate::error::{ApiError, ApiResult};
+use crate::domain::version;
 
-/// The entity tag of a resource at a version; ids keep tags of different resources apart.
+/// The entity tag of a resource at a version.
 pub fn etag(id: &str, version: i32) -> EntityTag {
-    EntityTag::new_strong(format!("{id}.{version}"))
+    EntityTag::new_strong(version::tag(id, version))
 }
 
 /// A single resource with its ETag.
@@ -18,24 +19,4 @@ pub fn tagged<T: Serialize>(
     body: &T,
 ) -> HttpResponse {
     builder.insert_header(header::ETag(tag)).json(body)
-}
-
-/// Honours `If-Match` when sent (412 when it names another version); when `required`,
-/// its absence is 428.
-pub fn check_if_match(req: &HttpRequest, current: &EntityTag, required: bool) -> ApiResult<()> {
-    if !req.headers().contains_key(header::IF_MATCH) {
-        return if required {
-            Err(ApiError::PreconditionRequired)
-        } else {
-            Ok(())
-        };
-    }
-    match IfMatch::parse(req) {
-        Ok(IfMatch::Any) => Ok(()),
-        Ok(IfMatch::Items(tags)) if tags.iter().any(|tag| tag.strong_eq(current)) => Ok(()),
-        Ok(IfMatch::Items(_)) => Err(ApiError::PreconditionFailed),
-        Err(_) => Err(ApiError::BadRequest(
-            "If-Match must be `*` or a list of quoted entity tags".to_owned(),
-        )),
-    }
 }

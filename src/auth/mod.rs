@@ -1,9 +1,8 @@
-//! Authentication and authorisation: tokens, password hashes, and the principal a
-//! request acts as.
+//! Authentication: tokens, password hashes, and the principal a request acts as.
 
 pub mod jwt;
-pub mod login;
 pub mod password;
 pub mod principal;
 
-pub use principal::{MaybePrincipal, Principal, PrincipalKind};
+pub use crate::domain::access::{Principal, PrincipalKind};
+pub use principal::MaybePrincipal;

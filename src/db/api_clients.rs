@@ -14,20 +14,13 @@ pub struct ApiClientRow {
     pub client_id: String,
     pub name: String,
     pub secret_hash: String,
-    pub role: String,
+    pub role: Role,
     pub partner_id: Option<String>,
     pub buyer_id: Option<String>,
     pub revoked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
-}
-
-impl ApiClientRow {
-    /// The column only ever holds names written by [`Role::as_str`] (and a CHECK).
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Buyer)
-    }
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ApiClientRow>> {

@@ -6,8 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{bid_members, bids};
+use super::schema::{bid_members, bids, partners};
+use crate::domain::access::BidView;
 use crate::domain::bid::{BidStatus, MemberResponse};
+use crate::domain::directory::PartnerStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = bids, treat_none_as_null = true)]
@@ -19,7 +21,7 @@ pub struct BidRow {
     pub price_minor: i64,
     pub currency: String,
     pub technical_summary: String,
-    pub status: String,
+    pub status: BidStatus,
     pub submitted_at: Option<NaiveDateTime>,
     /// Set while live, so that the database keeps one live bid per lead per lot.
     pub live_key: Option<String>,
@@ -29,15 +31,10 @@ pub struct BidRow {
 }
 
 impl BidRow {
-    /// The column only ever holds names of [`BidStatus`] (and a CHECK says so).
-    pub fn status(&self) -> BidStatus {
-        BidStatus::parse(&self.status).unwrap_or(BidStatus::Draft)
-    }
-
     /// Moves the bid to `status`, freeing its lead's place on the lot when it stops
     /// being live.
     pub fn set_status(&mut self, status: BidStatus) {
-        self.status = status.as_str().to_owned();
+        self.status = status;
         self.live_key = status
             .is_live()
             .then(|| live_key(&self.lot_id, &self.lead_partner_id));
@@ -55,15 +52,8 @@ pub struct BidMemberRow {
     pub partner_id: String,
     pub position: i32,
     pub share_bps: i32,
-    pub response: String,
+    pub response: MemberResponse,
     pub responded_at: Option<NaiveDateTime>,
-}
-
-impl BidMemberRow {
-    /// The column only ever holds names of [`MemberResponse`] (and a CHECK says so).
-    pub fn response(&self) -> MemberResponse {
-        MemberResponse::parse(&self.response).unwrap_or(MemberResponse::Pending)
-    }
 }
 
 /// A bid with its members in order.
@@ -79,16 +69,6 @@ impl Bid {
     }
 }
 
-/// Which bids of a tender a caller may see.
-#[derive(Debug, Clone)]
-pub enum BidVisibility {
-    All,
-    /// The buyer, from evaluation on: what was submitted (and what became of it).
-    Submitted,
-    /// A partner: the bids it is a member of.
-    MemberOf(String),
-}
-
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Bid>> {
     let row = bids::table
         .find(id)
@@ -96,6 +76,15 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Bid>> {
         .first(conn)
         .optional()?;
     Ok(with_members(conn, row.into_iter().collect())?.pop())
+}
+
+/// The tender a bid is on.
+pub fn tender_of(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    bids::table
+        .find(id)
+        .select(bids::tender_id)
+        .first(conn)
+        .optional()
 }
 
 /// `rows` with their members in order: one query for any number of bids.
@@ -147,28 +136,61 @@ fn insert_members(conn: &mut DbConnection, members: &[BidMemberRow]) -> QueryRes
     Ok(())
 }
 
-/// Writes the bid and its members if the stored version is still `version - 1`.
-pub fn update_versioned(conn: &mut DbConnection, bid: &Bid) -> QueryResult<bool> {
-    let updated = diesel::update(
+/// Writes the bid's own row if the stored version is still `row.version - 1`.
+pub fn update_versioned(conn: &mut DbConnection, row: &BidRow) -> QueryResult<bool> {
+    diesel::update(
         bids::table
-            .filter(bids::id.eq(&bid.row.id))
-            .filter(bids::version.eq(bid.row.version - 1)),
+            .filter(bids::id.eq(&row.id))
+            .filter(bids::version.eq(row.version - 1)),
     )
-    .set(&bid.row)
-    .execute(conn)?;
-    if updated != 1 {
-        return Ok(false);
-    }
-    diesel::delete(bid_members::table.filter(bid_members::bid_id.eq(&bid.row.id))).execute(conn)?;
-    insert_members(conn, &bid.members)?;
-    Ok(true)
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Replaces the bid's members (when the lead changed the consortium).
+pub fn replace_members(
+    conn: &mut DbConnection,
+    bid_id: &str,
+    members: &[BidMemberRow],
+) -> QueryResult<()> {
+    diesel::delete(bid_members::table.filter(bid_members::bid_id.eq(bid_id))).execute(conn)?;
+    insert_members(conn, members)
+}
+
+/// Records one member's answer.
+pub fn record_response(conn: &mut DbConnection, member: &BidMemberRow) -> QueryResult<()> {
+    diesel::update(
+        bid_members::table
+            .filter(bid_members::bid_id.eq(&member.bid_id))
+            .filter(bid_members::partner_id.eq(&member.partner_id)),
+    )
+    .set((
+        bid_members::response.eq(member.response),
+        bid_members::responded_at.eq(member.responded_at),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+/// The status of each of `partner_ids` that exists: one query for a whole consortium.
+pub fn partner_statuses(
+    conn: &mut DbConnection,
+    partner_ids: &[&str],
+) -> QueryResult<HashMap<String, PartnerStatus>> {
+    Ok(partners::table
+        .filter(partners::id.eq_any(partner_ids))
+        .select((partners::id, partners::status))
+        .load::<(String, PartnerStatus)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// One page of a tender's bids in id order (creation order), after `after`.
 pub fn list_for_tender(
     conn: &mut DbConnection,
     tender_id: &str,
-    visibility: &BidVisibility,
+    view: &BidView,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Bid>> {
@@ -176,18 +198,17 @@ pub fn list_for_tender(
         .filter(bids::tender_id.eq(tender_id))
         .select(BidRow::as_select())
         .into_boxed();
-    match visibility {
-        BidVisibility::All => {}
-        BidVisibility::Submitted => {
+    match view {
+        BidView::All => {}
+        BidView::Submitted => {
             let shown = [
                 BidStatus::Submitted,
                 BidStatus::Awarded,
                 BidStatus::Rejected,
-            ]
-            .map(BidStatus::as_str);
+            ];
             query = query.filter(bids::status.eq_any(shown));
         }
-        BidVisibility::MemberOf(partner_id) => {
+        BidView::MemberOf(partner_id) => {
             query = query.filter(
                 bids::id.eq_any(
                     bid_members::table
@@ -212,7 +233,7 @@ pub fn with_status(
 ) -> QueryResult<Vec<Bid>> {
     let rows: Vec<BidRow> = bids::table
         .filter(bids::tender_id.eq(tender_id))
-        .filter(bids::status.eq(status.as_str()))
+        .filter(bids::status.eq(status))
         .select(BidRow::as_select())
         .order(bids::id.asc())
         .load(conn)?;
@@ -223,7 +244,7 @@ pub fn with_status(
 pub fn count_submitted(conn: &mut DbConnection, tender_id: &str) -> QueryResult<i64> {
     bids::table
         .filter(bids::tender_id.eq(tender_id))
-        .filter(bids::status.eq(BidStatus::Submitted.as_str()))
+        .filter(bids::status.eq(BidStatus::Submitted))
         .count()
         .get_result(conn)
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::buyers;
 use super::{DbConnection, contains_pattern};
+use crate::domain::directory::BuyerKind;
 use crate::domain::search;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -13,7 +14,7 @@ pub struct BuyerRow {
     pub id: String,
     pub name: String,
     pub siret: String,
-    pub kind: String,
+    pub kind: BuyerKind,
     pub contact_email: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -24,7 +25,7 @@ pub struct BuyerRow {
 pub struct BuyerFilter {
     /// Case-insensitive substring of the name.
     pub q: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<BuyerKind>,
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<BuyerRow>> {
@@ -83,8 +84,8 @@ pub fn list(
         let pattern = contains_pattern(&search::fold(q));
         query = query.filter(buyers::search_text.like(pattern).escape('\\'));
     }
-    if let Some(kind) = &filter.kind {
-        query = query.filter(buyers::kind.eq(kind.clone()));
+    if let Some(kind) = filter.kind {
+        query = query.filter(buyers::kind.eq(kind));
     }
     if let Some(after) = after {
         query = query.filter(buyers::id.gt(after.to_owned()));

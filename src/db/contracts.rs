@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{contract_members, contracts};
+use crate::domain::access::ContractView;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contracts)]
@@ -37,14 +38,6 @@ pub struct ContractMemberRow {
 pub struct Contract {
     pub row: ContractRow,
     pub members: Vec<ContractMemberRow>,
-}
-
-/// Which contracts a caller may see.
-#[derive(Debug, Clone)]
-pub enum ContractVisibility {
-    All,
-    Buyer(String),
-    Member(String),
 }
 
 #[derive(Debug, Default)]
@@ -104,7 +97,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contract>> 
 /// One page in id order (creation order), after `after`.
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &ContractVisibility,
+    view: &ContractView,
     filter: &ContractFilter,
     after: Option<&str>,
     limit: i64,
@@ -112,13 +105,13 @@ pub fn list(
     let mut query = contracts::table
         .select(ContractRow::as_select())
         .into_boxed();
-    let partners: Vec<&String> = match visibility {
-        ContractVisibility::All => Vec::new(),
-        ContractVisibility::Buyer(buyer_id) => {
+    let partners: Vec<&String> = match view {
+        ContractView::All => Vec::new(),
+        ContractView::Buyer(buyer_id) => {
             query = query.filter(contracts::buyer_id.eq(buyer_id.clone()));
             Vec::new()
         }
-        ContractVisibility::Member(partner_id) => vec![partner_id],
+        ContractView::Member(partner_id) => vec![partner_id],
     }
     .into_iter()
     .chain(filter.partner_id.as_ref())

@@ -6,15 +6,17 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::login_failures;
 
+/// The failures recorded under any of `throttle_keys` after `window_start`, each with
+/// its key.
 pub fn since(
     conn: &mut DbConnection,
-    throttle_key: &str,
+    throttle_keys: &[String],
     window_start: NaiveDateTime,
-) -> QueryResult<Vec<NaiveDateTime>> {
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
     login_failures::table
-        .filter(login_failures::throttle_key.eq(throttle_key))
+        .filter(login_failures::throttle_key.eq_any(throttle_keys))
         .filter(login_failures::failed_at.gt(window_start))
-        .select(login_failures::failed_at)
+        .select((login_failures::throttle_key, login_failures::failed_at))
         .load(conn)
 }
 
@@ -25,6 +27,7 @@ pub fn record(
     now: NaiveDateTime,
     window_start: NaiveDateTime,
 ) -> QueryResult<()> {
+    // One statement per key: batch inserts are not available through `DbConnection`.
     for key in throttle_keys {
         diesel::insert_into(login_failures::table)
             .values((

@@ -13,17 +13,17 @@ pub mod projects;
 pub mod schema;
 pub mod skills;
 pub mod tenders;
+pub mod types;
 pub mod users;
 
 use std::time::Duration;
 
-use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as QueryError};
+use diesel::sql_types::Text;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::{ApiError, ApiResult};
 
 /// A connection to whichever backend `DATABASE_URL` names; queries are written once.
 #[derive(diesel::MultiConnection)]
@@ -105,6 +105,42 @@ impl ManageConnection for ConnectionManager {
 pub type PoolError = r2d2::PoolError;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
+/// What can go wrong between the service and its database, classified so that callers
+/// can answer each case without reading driver messages.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had (the database is down or the pool exhausted).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Another transaction won a race the database refused to interleave (PostgreSQL
+    /// serialization failure or deadlock, SQLite still busy after `busy_timeout`), and
+    /// retrying did not help.
+    #[error("database busy: {0}")]
+    Busy(String),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The blocking task running the work died (a panic in it, or a shutdown).
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl DbError {
+    /// Whether the same work, run again in a new transaction, may well succeed.
+    fn is_transient(error: &QueryError) -> bool {
+        match error {
+            QueryError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+            QueryError::DatabaseError(_, info) => {
+                let message = info.message();
+                message.starts_with("deadlock detected") || message.contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How often a transaction that lost a race is run again before `DbError::Busy`.
+const ATTEMPTS: u32 = 5;
+
 /// The pool and the backend it talks to; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -115,16 +151,13 @@ pub struct Db {
 impl Db {
     /// Builds the pool without connecting: a database that is down at this moment makes
     /// requests answer 503 until it comes back, instead of killing the process.
-    pub fn new(url: &str, backend: Backend, connect_timeout: Duration) -> Db {
+    pub fn new(url: &str, backend: Backend, pool_size: u32, connect_timeout: Duration) -> Db {
         let manager = ConnectionManager {
             url: url.to_owned(),
             backend,
         };
         let pool = r2d2::Pool::builder()
-            .max_size(match backend {
-                Backend::Postgres => 16,
-                Backend::Sqlite => 8,
-            })
+            .max_size(pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(connect_timeout)
             .test_on_check_out(true)
@@ -136,19 +169,54 @@ impl Db {
         self.pool.get()
     }
 
-    /// Runs blocking database work on actix's thread pool, off the async executor.
-    pub async fn run<T, F>(&self, work: F) -> ApiResult<T>
+    /// Runs blocking database work on the runtime's blocking pool, off the async
+    /// executor, with a pooled connection.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("blocking pool: {e}")))?
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// Runs `work` as one write transaction (see [`write_transaction`]) off the async
+    /// executor. A transaction that loses a race the database refuses to interleave is
+    /// rolled back and run again, a bounded number of times with jittered backoff; then
+    /// the caller gets `DbError::Busy`.
+    pub async fn write<T, E, F>(&self, mut work: F) -> Result<T, E>
+    where
+        F: FnMut(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Retryable + Send + 'static,
+    {
+        self.run(move |conn| {
+            let mut attempt = 1;
+            loop {
+                match write_transaction(conn, &mut work) {
+                    Err(error) if attempt < ATTEMPTS && error.is_transient() => {
+                        log::info!("transaction lost a race (attempt {attempt}); retrying");
+                        std::thread::sleep(backoff(attempt));
+                        attempt += 1;
+                    }
+                    Err(error) if error.is_transient() => {
+                        return Err(E::from(DbError::Busy(format!(
+                            "still conflicting after {ATTEMPTS} attempts"
+                        ))));
+                    }
+                    outcome => return outcome,
+                }
+            }
+        })
+        .await
     }
 
     /// Applies pending migrations; returns how many ran.
@@ -156,6 +224,99 @@ impl Db {
         let mut conn = self.conn().map_err(|e| MigrationError(e.to_string()))?;
         run_migrations(&mut conn)
     }
+}
+
+/// Errors that may carry a transient database failure, so that [`Db::write`] can tell
+/// when running the transaction again is worth it.
+pub trait Retryable {
+    fn is_transient(&self) -> bool;
+}
+
+impl Retryable for DbError {
+    fn is_transient(&self) -> bool {
+        matches!(self, DbError::Query(error) if DbError::is_transient(error))
+    }
+}
+
+impl Retryable for QueryError {
+    fn is_transient(&self) -> bool {
+        DbError::is_transient(self)
+    }
+}
+
+/// Exponential backoff from 10 ms with full jitter, so that racing retries spread out.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling_ms = 10u64 << attempt.min(6);
+    Duration::from_millis(rand::random_range(1..=ceiling_ms))
+}
+
+/// The rows [`lock`] can lock: one variant per table whose rows a use case changes
+/// after checking them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lockable {
+    Users,
+    ApiClients,
+    Skills,
+    Projects,
+    Partners,
+    PartnerSkills,
+    Buyers,
+    Tenders,
+    Bids,
+}
+
+impl Lockable {
+    fn table(self) -> &'static str {
+        match self {
+            Lockable::Users => "users",
+            Lockable::ApiClients => "api_clients",
+            Lockable::Skills => "skills",
+            Lockable::Projects => "projects",
+            Lockable::Partners => "partners",
+            Lockable::PartnerSkills => "partner_skills",
+            Lockable::Buyers => "buyers",
+            Lockable::Tenders => "tenders",
+            Lockable::Bids => "bids",
+        }
+    }
+
+    /// The column a row is locked by.
+    fn key(self) -> &'static str {
+        match self {
+            Lockable::PartnerSkills => "partner_id",
+            _ => "id",
+        }
+    }
+}
+
+/// Locks the rows of `target` whose key is `id` until the end of the current transaction,
+/// so that what a use case checks is still true when it writes. PostgreSQL takes
+/// `FOR UPDATE` row locks (a concurrent writer waits, then reads the committed row);
+/// SQLite needs nothing, its write transactions being serialised by `BEGIN IMMEDIATE`.
+/// Call it before reading what will be checked.
+pub fn lock(conn: &mut DbConnection, target: Lockable, id: &str) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        let sql = format!(
+            "SELECT 1 AS locked FROM {} WHERE {} = $1 FOR UPDATE",
+            target.table(),
+            target.key()
+        );
+        diesel::sql_query(sql)
+            .bind::<Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Locks every active admin (in id order, so that concurrent lockers never deadlock):
+/// the check "an admin remains" then holds until the transaction ends.
+pub fn lock_active_admins(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        pg.batch_execute(
+            "SELECT 1 FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE",
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,24 +351,45 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, MigrationError> 
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    E: From<DbError>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let fail = |e: QueryError| E::from(DbError::Query(e));
     match conn {
-        DbConnection::Postgresql(_) => return conn.transaction(work),
+        DbConnection::Postgresql(_) => {
+            return conn
+                .transaction(|conn| work(conn).map_err(Rollback::Work))
+                .map_err(|e| match e {
+                Rollback::Work(e) => e,
+                Rollback::Query(e) => fail(e),
+            });
+        }
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(fail)?
         }
     }
     // Nested `transaction` calls inside `work` see this one and use savepoints.
     let outcome = work(conn);
     if let DbConnection::Sqlite(inner) = conn {
         match &outcome {
-            Ok(_) => AnsiTransactionManager::commit_transaction(inner)?,
-            Err(_) => AnsiTransactionManager::rollback_transaction(inner)?,
+            Ok(_) => AnsiTransactionManager::commit_transaction(inner).map_err(fail)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(inner).map_err(fail)?,
         }
     }
     outcome
+}
+
+/// Why a PostgreSQL transaction ended early: the work refused, or the database did
+/// (`Connection::transaction` needs an error that can hold the latter).
+enum Rollback<E> {
+    Work(E),
+    Query(QueryError),
+}
+
+impl<E> From<QueryError> for Rollback<E> {
+    fn from(error: QueryError) -> Self {
+        Rollback::Query(error)
+    }
 }
 
 /// A fresh opaque id: UUID v7, so ids sort by creation time.

@@ -12,8 +12,8 @@ use crate::domain::directory::SkillLevel;
 pub struct PartnerSkillRow {
     pub partner_id: String,
     pub skill_id: String,
-    /// [`crate::domain::directory::SkillLevel::rank`].
-    pub level: i32,
+    /// Stored as its rank, so that levels compare in SQL.
+    pub level: SkillLevel,
     pub certified_experts: i32,
     /// A JSON array of URLs.
     pub evidence_urls: String,
@@ -34,21 +34,10 @@ pub struct HeldSkill {
 }
 
 impl PartnerSkillRow {
-    /// The column only ever holds ranks of [`SkillLevel`] (and a CHECK says so).
-    pub fn level(&self) -> SkillLevel {
-        SkillLevel::from_rank(self.level).unwrap_or(SkillLevel::Practitioner)
-    }
-
-    /// The evidence URLs; the column only ever holds arrays this module wrote.
-    pub fn evidence(&self) -> Vec<String> {
-        serde_json::from_str(&self.evidence_urls).unwrap_or_else(|e| {
-            log::error!(
-                "partner skill {}/{} has unreadable evidence_urls: {e}",
-                self.partner_id,
-                self.skill_id
-            );
-            Vec::new()
-        })
+    /// The evidence URLs. The column only ever holds arrays [`Self::encode_evidence`]
+    /// wrote: anything else is a broken row, reported as such (never read as no evidence).
+    pub fn evidence(&self) -> serde_json::Result<Vec<String>> {
+        serde_json::from_str(&self.evidence_urls)
     }
 
     pub fn encode_evidence(urls: &[String]) -> String {

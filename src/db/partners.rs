@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{api_clients, partner_skills, partners, projects, users};
+use super::schema::{api_clients, partner_skills, partners, projects, skills, users};
 use super::{DbConnection, contains_pattern};
-use crate::domain::directory::PartnerSort;
+use crate::domain::directory::{Membership, PartnerKind, PartnerSort, PartnerStatus, SkillLevel};
 use crate::domain::search;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -15,9 +15,9 @@ pub struct PartnerRow {
     pub name: String,
     pub legal_name: String,
     pub siren: String,
-    pub kind: String,
-    pub membership: String,
-    pub status: String,
+    pub kind: PartnerKind,
+    pub membership: Membership,
+    pub status: PartnerStatus,
     pub verified: bool,
     pub website: Option<String>,
     pub contact_email: String,
@@ -30,19 +30,21 @@ pub struct PartnerRow {
 }
 
 /// The directory's search; every field narrows the result.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PartnerFilter {
     /// Case-insensitive substring of name, legal name or description.
     pub q: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<PartnerKind>,
     pub region: Option<String>,
-    pub membership: Option<String>,
-    pub status: Option<String>,
+    pub membership: Option<Membership>,
+    /// The statuses listed: a partner in none of them is not.
+    pub statuses: Vec<PartnerStatus>,
     pub verified: Option<bool>,
-    /// Skill ids the partner must all hold, each at `min_level_rank` or above.
-    pub skill_ids: Vec<String>,
-    /// With no skill, the partner must hold some skill at this rank or above.
-    pub min_level_rank: Option<i32>,
+    /// Skills (slugs or ids) the partner must all hold, each at `min_level` or above; a
+    /// skill the catalogue does not have is held by nobody.
+    pub skills: Vec<String>,
+    /// With no skill, the partner must hold some skill at this level or above.
+    pub min_level: Option<SkillLevel>,
 }
 
 /// Where a page starts: after this row of the chosen order.
@@ -108,18 +110,15 @@ pub fn update_versioned(conn: &mut DbConnection, row: &PartnerRow) -> QueryResul
     .map(|n| n == 1)
 }
 
-/// Marks the partner changed (its skills are part of it); returns its new version.
-pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<i32> {
+/// Marks the partner changed (its skills are part of it): a new version, so a new ETag.
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(partners::table.find(id))
         .set((
             partners::version.eq(partners::version + 1),
             partners::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    partners::table
-        .find(id)
-        .select(partners::version)
-        .first(conn)
+        .execute(conn)
+        .map(drop)
 }
 
 /// Deletes the partner if it is still at `version`; false when it moved.
@@ -181,37 +180,40 @@ pub fn list(
         let pattern = contains_pattern(&search::fold(q));
         query = query.filter(partners::search_text.like(pattern).escape('\\'));
     }
-    if let Some(kind) = &filter.kind {
-        query = query.filter(partners::kind.eq(kind.clone()));
+    if let Some(kind) = filter.kind {
+        query = query.filter(partners::kind.eq(kind));
     }
     if let Some(region) = &filter.region {
         query = query.filter(partners::region.eq(region.clone()));
     }
-    if let Some(membership) = &filter.membership {
-        query = query.filter(partners::membership.eq(membership.clone()));
+    if let Some(membership) = filter.membership {
+        query = query.filter(partners::membership.eq(membership));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(partners::status.eq(status.clone()));
-    }
+    query = query.filter(partners::status.eq_any(filter.statuses.clone()));
     if let Some(verified) = filter.verified {
         query = query.filter(partners::verified.eq(verified));
     }
-    let min_rank = filter.min_level_rank.unwrap_or(1);
-    for skill_id in &filter.skill_ids {
+    let min_level = filter.min_level.unwrap_or(SkillLevel::Practitioner);
+    for skill in &filter.skills {
         query = query.filter(
             partners::id.eq_any(
                 partner_skills::table
-                    .filter(partner_skills::skill_id.eq(skill_id.clone()))
-                    .filter(partner_skills::level.ge(min_rank))
+                    .inner_join(skills::table)
+                    .filter(
+                        skills::id
+                            .eq(skill.clone())
+                            .or(skills::slug.eq(skill.clone())),
+                    )
+                    .filter(partner_skills::level.ge(min_level))
                     .select(partner_skills::partner_id),
             ),
         );
     }
-    if filter.skill_ids.is_empty() && filter.min_level_rank.is_some() {
+    if filter.skills.is_empty() && filter.min_level.is_some() {
         query = query.filter(
             partners::id.eq_any(
                 partner_skills::table
-                    .filter(partner_skills::level.ge(min_rank))
+                    .filter(partner_skills::level.ge(min_level))
                     .select(partner_skills::partner_id),
             ),
         );

@@ -55,6 +55,15 @@ pub fn find(conn: &mut DbConnection, id_or_slug: &str) -> QueryResult<Option<Pro
         .optional()
 }
 
+/// The project with this id (never a slug): a row read again once locked.
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ProjectRow>> {
+    projects::table
+        .find(id)
+        .select(ProjectRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The searched column, written with the row so no writer can forget it.
 fn derived(row: &ProjectRow) -> diesel::dsl::Eq<projects::search_text, String> {
     projects::search_text.eq(search::search_text(&[

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::skills;
-use super::{DbConnection, contains_pattern};
+use super::{DbConnection, Lockable, contains_pattern, lock};
 use crate::domain::search;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -37,6 +37,23 @@ pub fn find(conn: &mut DbConnection, id_or_slug: &str) -> QueryResult<Option<Ski
         .select(SkillRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The skill with this id (never a slug): a row read again once locked.
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SkillRow>> {
+    skills::table
+        .find(id)
+        .select(SkillRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The skills named by `keys` (ids or slugs), as `(id, slug)`: one query for any number.
+pub fn resolve(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    skills::table
+        .filter(skills::id.eq_any(keys).or(skills::slug.eq_any(keys)))
+        .select((skills::id, skills::slug))
+        .load(conn)
 }
 
 /// The searched column, written with the row so no writer can forget it.
@@ -85,25 +102,37 @@ pub fn count_children(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// The ids above `id`, nearest first, at most `max` of them.
-pub fn ancestors(conn: &mut DbConnection, id: &str, max: usize) -> QueryResult<Vec<String>> {
+/// The ids above `id`, nearest first, at most `max` of them; `None` when `id` is no skill.
+/// `id` and each ancestor are locked for the transaction as they are read, so that no
+/// concurrent move of one of them can close a cycle the caller checked against.
+pub fn lock_ancestors(
+    conn: &mut DbConnection,
+    id: &str,
+    max: usize,
+) -> QueryResult<Option<Vec<String>>> {
+    let Some(mut next) = locked_parent(conn, id)? else {
+        return Ok(None);
+    };
     let mut chain = Vec::new();
-    let mut current = id.to_owned();
-    while chain.len() < max {
-        let parent: Option<Option<String>> = skills::table
-            .find(&current)
-            .select(skills::parent_id)
-            .first(conn)
-            .optional()?;
-        match parent.flatten() {
-            Some(parent) => {
-                chain.push(parent.clone());
-                current = parent;
-            }
-            None => break,
-        }
+    while let Some(parent) = next {
+        next = if chain.len() + 1 < max {
+            locked_parent(conn, &parent)?.flatten()
+        } else {
+            None
+        };
+        chain.push(parent);
     }
-    Ok(chain)
+    Ok(Some(chain))
+}
+
+/// Locks the skill `id` and reads its parent: `None` when there is no such skill.
+fn locked_parent(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Option<String>>> {
+    lock(conn, Lockable::Skills, id)?;
+    skills::table
+        .find(id)
+        .select(skills::parent_id)
+        .first(conn)
+        .optional()
 }
 
 /// One page in slug order, after the slug `after`.

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 
 use super::schema::{lot_skills, lots, skills, tenders};
 use super::{DbConnection, contains_pattern};
+use crate::domain::directory::SkillLevel;
 use crate::domain::search;
-use crate::domain::tender::TenderStatus;
+use crate::domain::tender::{Procedure, TenderStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tenders, treat_none_as_null = true)]
@@ -19,12 +20,12 @@ pub struct TenderRow {
     pub reference: String,
     pub title: String,
     pub description: String,
-    pub procedure: String,
+    pub procedure: Procedure,
     pub currency: String,
     pub estimated_value_minor: i64,
     pub submission_deadline: NaiveDateTime,
     /// As stored: see [`crate::domain::tender::effective_status`].
-    pub status: String,
+    pub status: TenderStatus,
     pub published_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -33,14 +34,9 @@ pub struct TenderRow {
 }
 
 impl TenderRow {
-    /// The column only ever holds names of [`TenderStatus`] (and a CHECK says so).
-    pub fn stored_status(&self) -> TenderStatus {
-        TenderStatus::parse(&self.status).unwrap_or(TenderStatus::Draft)
-    }
-
     /// The status callers see at `now`.
     pub fn status_at(&self, now: NaiveDateTime) -> TenderStatus {
-        crate::domain::tender::effective_status(self.stored_status(), self.submission_deadline, now)
+        crate::domain::tender::effective_status(self.status, self.submission_deadline, now)
     }
 }
 
@@ -61,8 +57,7 @@ pub struct LotSkillRow {
     pub lot_id: String,
     pub skill_id: String,
     pub position: i32,
-    /// A [`crate::domain::directory::SkillLevel`] rank.
-    pub min_level: i32,
+    pub min_level: SkillLevel,
     pub weight: i32,
 }
 
@@ -110,6 +105,20 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TenderRow>>
         .select(TenderRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The catalogue skills named by `keys` (ids or slugs), as (id, slug): one query for a
+/// whole tender's required skills.
+pub fn resolve_skills(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    skills::table
+        .filter(skills::id.eq_any(keys).or(skills::slug.eq_any(keys)))
+        .select((skills::id, skills::slug))
+        .load(conn)
+}
+
+/// The id of the skill named by `key` (id or slug), if any.
+pub fn skill_id(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    Ok(resolve_skills(conn, &[key])?.pop().map(|(id, _)| id))
 }
 
 pub fn reference_taken(
@@ -222,7 +231,7 @@ pub fn list(
             None => query.filter(public),
         };
     }
-    let stored = |status: TenderStatus| tenders::status.eq(status.as_str());
+    let stored = |status: TenderStatus| tenders::status.eq(status);
     query = match filter.status {
         Some(TenderStatus::Published) => {
             query.filter(stored(TenderStatus::Published).and(tenders::submission_deadline.gt(now)))

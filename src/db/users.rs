@@ -14,7 +14,7 @@ pub struct UserRow {
     /// Stored lower-cased: emails are unique regardless of case.
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub partner_id: Option<String>,
     pub buyer_id: Option<String>,
     pub active: bool,
@@ -22,13 +22,6 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
-}
-
-impl UserRow {
-    /// The column only ever holds names written by [`Role::as_str`] (and a CHECK).
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Buyer)
-    }
 }
 
 #[derive(Debug, Default)]
@@ -82,7 +75,7 @@ pub fn list(
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role.as_str()));
+        query = query.filter(users::role.eq(role));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
@@ -100,9 +93,10 @@ pub fn list(
     query.order(users::id.asc()).limit(limit).load(conn)
 }
 
+/// How many admins can sign in.
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)

@@ -116,8 +116,12 @@ mod tests {
         }
     }
 
-    fn codes(problems: Vec<Violation>) -> Vec<(String, &'static str)> {
-        problems.into_iter().map(|p| (p.pointer, p.code)).collect()
+    /// Each problem as "pointer code".
+    fn codes(problems: Vec<Violation>) -> Vec<String> {
+        problems
+            .into_iter()
+            .map(|p| format!("{} {}", p.pointer, p.code))
+            .collect::<Vec<_>>()
     }
 
     #[test]
@@ -130,11 +134,11 @@ mod tests {
     fn shares_must_add_up_to_the_whole() {
         assert_eq!(
             codes(share_problems("a", &[share("a", 6_000), share("b", 3_999)])),
-            [("#/members".to_owned(), "sum")]
+            ["#/members sum"]
         );
         assert_eq!(
             codes(share_problems("a", &[share("a", 6_000), share("b", 4_001)])),
-            [("#/members".to_owned(), "sum")]
+            ["#/members sum"]
         );
     }
 
@@ -146,10 +150,10 @@ mod tests {
                 &[share("a", 10_000), share("b", 0), share("a", -5)]
             )),
             [
-                ("#/members/1/share_bps".to_owned(), "range"),
-                ("#/members/2/share_bps".to_owned(), "range"),
-                ("#/members/2/partner_id".to_owned(), "duplicate"),
-                ("#/members".to_owned(), "sum"),
+                "#/members/1/share_bps range",
+                "#/members/2/share_bps range",
+                "#/members/2/partner_id duplicate",
+                "#/members sum",
             ]
         );
     }
@@ -158,7 +162,7 @@ mod tests {
     fn the_lead_is_a_member() {
         assert_eq!(
             codes(share_problems("a", &[share("b", 10_000)])),
-            [("#/members".to_owned(), "lead_missing")]
+            ["#/members lead_missing"]
         );
     }
 
@@ -192,5 +196,74 @@ mod tests {
         }
         assert!(Draft.is_live() && Submitted.is_live());
         assert!(!Awarded.is_live() && !Rejected.is_live() && !Withdrawn.is_live());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Shares of 1 to 20 distinct partners (`p0` first, the lead) that split the
+        /// whole: cut points drawn in 1..10000, each share at least one basis point.
+        fn whole_split() -> impl Strategy<Value = Vec<Share>> {
+            (1usize..=20).prop_flat_map(|n| {
+                proptest::sample::subsequence((1..WHOLE_BPS).collect::<Vec<i32>>(), n - 1)
+                    .prop_map(|mut cuts| {
+                        cuts.sort_unstable();
+                        let bounds: Vec<i32> = std::iter::once(0)
+                            .chain(cuts)
+                            .chain(std::iter::once(WHOLE_BPS))
+                            .collect();
+                        bounds
+                            .windows(2)
+                            .enumerate()
+                            .map(|(i, w)| Share {
+                                partner_id: format!("p{i}"),
+                                share_bps: w[1] - w[0],
+                            })
+                            .collect()
+                    })
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn a_whole_split_among_distinct_partners_with_the_lead_is_valid(shares in whole_split()) {
+                prop_assert!(share_problems("p0", &shares).is_empty());
+            }
+
+            #[test]
+            fn any_other_total_is_refused_once_at_the_members(
+                mut shares in whole_split(),
+                delta in prop_oneof![-9_999i32..=-1, 1i32..=9_999],
+            ) {
+                let last = shares.len() - 1;
+                shares[last].share_bps += delta;
+                let problems = share_problems("p0", &shares);
+                let sums = problems.iter().filter(|p| p.code == "sum").count();
+                prop_assert_eq!(sums, 1);
+                prop_assert!(problems.iter().all(|p| p.code == "sum" || p.code == "range"));
+            }
+
+            #[test]
+            fn a_repeated_partner_is_named_where_it_repeats(
+                shares in whole_split().prop_filter("two members at least", |s| s.len() > 1),
+                pick in any::<proptest::sample::Index>(),
+            ) {
+                let mut shares = shares;
+                let repeated = 1 + pick.index(shares.len() - 1);
+                shares[repeated].partner_id = shares[0].partner_id.clone();
+                let problems = share_problems("p0", &shares);
+                let pointer = format!("#/members/{repeated}/partner_id");
+                prop_assert!(problems.iter().any(|p| p.pointer == pointer && p.code == "duplicate"));
+            }
+
+            #[test]
+            fn without_the_lead_nothing_else_is_said_about_the_total(shares in whole_split()) {
+                let problems = share_problems("lead", &shares);
+                prop_assert_eq!(problems.len(), 1);
+                prop_assert_eq!(problems[0].code.as_str(), "lead_missing");
+            }
+        }
     }
 }

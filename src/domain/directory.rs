@@ -32,9 +32,10 @@ text_enum! {
     }
 }
 
+// Stored as its rank, so that "at least contributor" is `rank >= 3`.
 text_enum! {
     /// How deep a partner's command of a skill goes, from lowest to highest.
-    SkillLevel {
+    SkillLevel stored as Integer {
         Practitioner = "practitioner",
         Expert = "expert",
         Contributor = "contributor",

@@ -11,22 +11,23 @@ pub mod search;
 pub mod skill;
 pub mod tender;
 pub mod throttle;
+pub mod version;
 
 /// A rule a request breaks, located in the request body (a JSON Pointer such as
 /// `#/members/1/share_bps`), with a stable code and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub pointer: String,
-    pub code: &'static str,
-    pub detail: &'static str,
+    pub code: String,
+    pub detail: String,
 }
 
 impl Violation {
-    pub fn at(pointer: impl Into<String>, code: &'static str, detail: &'static str) -> Violation {
+    pub fn at(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Violation {
         Violation {
             pointer: pointer.into(),
-            code,
-            detail,
+            code: code.to_owned(),
+            detail: detail.into(),
         }
     }
 }
@@ -38,13 +39,21 @@ pub trait TextEnum: Sized {
     fn parse(text: &str) -> Option<Self>;
 }
 
-/// A closed set of values stored and sent as text: the enum, its names,
-/// and parsing back from a name.
+/// A closed set of values sent as text: the enum, its names, and parsing back from a
+/// name. The enum is a column type (`Text` unless `stored as` says otherwise); how it is
+/// written and read back is the store's business (`src/db/types.rs`).
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $crate::domain::text_enum! {
+            $(#[$meta])* $name stored as Text { $($(#[$vmeta])* $variant = $text),+ }
+        }
+    };
+    ($(#[$meta:meta])* $name:ident stored as $sql:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
-            serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            diesel::AsExpression, diesel::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::$sql)]
         pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {

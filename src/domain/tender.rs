@@ -359,7 +359,7 @@ mod tests {
         );
         let found: Vec<(&str, &str)> = problems
             .iter()
-            .map(|p| (p.pointer.as_str(), p.code))
+            .map(|p| (p.pointer.as_str(), p.code.as_str()))
             .collect();
         assert_eq!(
             found,

@@ -8,7 +8,7 @@ use ose_api::domain::access::Role;
 #[actix_web::test]
 async fn the_secret_is_shown_once_and_never_listed() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post(
             "/api/v1/api-clients",
@@ -39,7 +39,7 @@ async fn the_secret_is_shown_once_and_never_listed() {
 #[actix_web::test]
 async fn revoked_clients_leave_the_default_list() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = app
         .post(
             "/api/v1/api-clients",
@@ -72,7 +72,7 @@ async fn revoked_clients_leave_the_default_list() {
 #[actix_web::test]
 async fn client_input_is_validated() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     app.post(
         "/api/v1/api-clients",
         Some(&admin),
@@ -106,8 +106,8 @@ async fn client_input_is_validated() {
 #[actix_web::test]
 async fn only_admins_manage_clients() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let admin = app.admin();
+    let (partner, partner_id) = app.member(Role::Partner);
     let created = app
         .post(
             "/api/v1/api-clients",

@@ -139,12 +139,12 @@ async fn a_bad_token_on_a_public_endpoint_is_still_401() {
 #[actix_web::test]
 async fn deactivating_or_changing_role_revokes_earlier_tokens() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let organisation = app.insert_partner("Dalibo", "active");
     let alice = app.insert_user("alice@example.org", Role::Partner, Some(&organisation));
     let bob = app.insert_user("bob@example.org", Role::Partner, Some(&organisation));
-    let alice_token = app.token_for("alice@example.org").await;
-    let bob_token = app.token_for("bob@example.org").await;
+    let alice_token = app.token_for("alice@example.org");
+    let bob_token = app.token_for("bob@example.org");
 
     app.patch(
         &format!("/api/v1/users/{alice}"),
@@ -165,7 +165,7 @@ async fn deactivating_or_changing_role_revokes_earlier_tokens() {
     .await
     .ok(200);
     assert_unauthorized(&app.get("/api/v1/me", Some(&bob_token)).await);
-    let fresh = app.token_for("bob@example.org").await;
+    let fresh = app.token_for("bob@example.org");
     let me = app.get("/api/v1/me", Some(&fresh)).await.ok(200);
     assert_eq!(me["role"], "buyer");
     assert_eq!(me["buyer_id"], buyer);
@@ -174,7 +174,7 @@ async fn deactivating_or_changing_role_revokes_earlier_tokens() {
 #[actix_web::test]
 async fn client_credentials_work_until_the_client_is_revoked() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let buyer = app.insert_buyer("UGAP");
     let created = app
         .post(

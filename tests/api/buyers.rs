@@ -66,7 +66,7 @@ async fn assert_refused(app: &TestApp, admin: &str, body: Value, pointer: &str, 
 #[actix_web::test]
 async fn admins_create_buyers_with_location_and_etag() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let body = json!({"name": "  Ministère de la Démo  ", "siret": "73282932000074",
                       "kind": "public_body", "contact_email": "achats@ministere.example"});
     let response = app.post("/api/v1/buyers", Some(&admin), body).await;
@@ -93,7 +93,7 @@ async fn admins_create_buyers_with_location_and_etag() {
 #[actix_web::test]
 async fn admins_read_a_buyer_with_the_same_etag() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post("/api/v1/buyers", Some(&admin), new_buyer("Région Bretagne"))
         .await;
@@ -112,7 +112,7 @@ async fn admins_read_a_buyer_with_the_same_etag() {
 #[actix_web::test]
 async fn admins_list_buyers_oldest_first() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     assert_eq!(all_names(&app, &admin).await, Vec::<String>::new());
     let mut created = Vec::new();
     for name in ["Zénith SA", "Ville de Lyon", "Acme"] {
@@ -129,7 +129,7 @@ async fn admins_list_buyers_oldest_first() {
 #[actix_web::test]
 async fn lists_filter_by_name_substring_and_kind() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(&app, &admin, new_buyer("Ville de Lyon")).await;
     create(&app, &admin, new_buyer("Métropole de Lyon")).await;
     create(
@@ -174,7 +174,7 @@ async fn lists_filter_by_name_substring_and_kind() {
 #[actix_web::test]
 async fn name_search_ignores_the_case_of_accented_letters() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -190,7 +190,7 @@ async fn name_search_ignores_the_case_of_accented_letters() {
 #[actix_web::test]
 async fn admins_patch_buyers_and_the_version_moves_on() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let response = app
         .patch(
@@ -230,7 +230,7 @@ async fn admins_patch_buyers_and_the_version_moves_on() {
 #[actix_web::test]
 async fn blank_names_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     assert_refused(
         &app,
         &admin,
@@ -244,7 +244,7 @@ async fn blank_names_are_refused() {
 #[actix_web::test]
 async fn names_over_200_characters_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     assert_refused(
         &app,
         &admin,
@@ -259,7 +259,7 @@ async fn names_over_200_characters_are_refused() {
 #[actix_web::test]
 async fn sirets_must_be_fourteen_digits() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for siret in ["7328293200007", "7328293200007A", "732829320000740", ""] {
         assert_refused(
             &app,
@@ -275,7 +275,7 @@ async fn sirets_must_be_fourteen_digits() {
 #[actix_web::test]
 async fn sirets_must_pass_the_luhn_check() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     assert_refused(
         &app,
         &admin,
@@ -298,7 +298,7 @@ async fn sirets_must_pass_the_luhn_check() {
 #[actix_web::test]
 async fn la_poste_sirets_are_accepted_on_their_digit_sum() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer_with("siret", json!(LA_POSTE_SIRET))).await;
     assert_eq!(created["siret"], LA_POSTE_SIRET);
 }
@@ -306,7 +306,7 @@ async fn la_poste_sirets_are_accepted_on_their_digit_sum() {
 #[actix_web::test]
 async fn kinds_outside_the_set_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for kind in ["municipality", "Public_Body", ""] {
         assert_refused(
             &app,
@@ -322,7 +322,7 @@ async fn kinds_outside_the_set_are_refused() {
 #[actix_web::test]
 async fn contact_emails_must_be_addresses() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for email in ["not-an-email", "achats@", ""] {
         assert_refused(
             &app,
@@ -338,7 +338,7 @@ async fn contact_emails_must_be_addresses() {
 #[actix_web::test]
 async fn invalid_fields_are_reported_together() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let codes = app
         .post(
             "/api/v1/buyers",
@@ -354,7 +354,7 @@ async fn invalid_fields_are_reported_together() {
 #[actix_web::test]
 async fn unknown_or_missing_body_fields_are_bad_requests() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let mut body = new_buyer("Ville de Lyon");
     body["region"] = json!("FR-ARA");
     app.post("/api/v1/buyers", Some(&admin), body)
@@ -379,7 +379,7 @@ async fn unknown_or_missing_body_fields_are_bad_requests() {
 #[actix_web::test]
 async fn invalid_patches_change_nothing() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let codes = app
         .patch(
@@ -402,7 +402,7 @@ async fn invalid_patches_change_nothing() {
 #[actix_web::test]
 async fn a_siret_belongs_to_one_buyer_on_create() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let first = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let mut again = new_buyer("Ville de Lyon bis");
     again["siret"] = first["siret"].clone();
@@ -415,7 +415,7 @@ async fn a_siret_belongs_to_one_buyer_on_create() {
 #[actix_web::test]
 async fn a_siret_belongs_to_one_buyer_on_patch() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let lyon = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let nantes = create(&app, &admin, new_buyer("Ville de Nantes")).await;
     app.patch(
@@ -431,7 +431,7 @@ async fn a_siret_belongs_to_one_buyer_on_patch() {
 #[actix_web::test]
 async fn every_endpoint_needs_a_token() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     app.get("/api/v1/buyers", None).await.problem(401);
     app.post("/api/v1/buyers", None, new_buyer("Intrus"))
@@ -454,8 +454,8 @@ async fn every_endpoint_needs_a_token() {
 #[actix_web::test]
 async fn partners_cannot_see_or_manage_buyers() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, _) = app.member(Role::Partner).await;
+    let admin = app.admin();
+    let (partner, _) = app.member(Role::Partner);
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     app.get("/api/v1/buyers", Some(&partner)).await.problem(403);
     app.post("/api/v1/buyers", Some(&partner), new_buyer("Intrus"))
@@ -476,8 +476,8 @@ async fn partners_cannot_see_or_manage_buyers() {
 #[actix_web::test]
 async fn buyers_read_their_own_record_only() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (buyer, own_id) = app.member(Role::Buyer).await;
+    let admin = app.admin();
+    let (buyer, own_id) = app.member(Role::Buyer);
     let other = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let own_path = format!("/api/v1/buyers/{own_id}");
 
@@ -506,7 +506,7 @@ async fn buyers_read_their_own_record_only() {
 #[actix_web::test]
 async fn patches_with_a_stale_etag_fail_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post("/api/v1/buyers", Some(&admin), new_buyer("Ville de Lyon"))
         .await;
@@ -534,7 +534,7 @@ async fn patches_with_a_stale_etag_fail_and_change_nothing() {
 #[actix_web::test]
 async fn patches_with_the_current_etag_succeed() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let etag = app
         .get(&path(&created), Some(&admin))
@@ -569,7 +569,7 @@ async fn patches_with_the_current_etag_succeed() {
 #[actix_web::test]
 async fn patches_without_if_match_are_accepted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_buyer("Ville de Lyon")).await;
     let updated = app
         .json_if_match(
@@ -590,7 +590,7 @@ async fn patches_without_if_match_are_accepted() {
 #[actix_web::test]
 async fn pages_follow_the_cursor() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for name in ["Premier", "Deuxième", "Troisième"] {
         create(&app, &admin, new_buyer(name)).await;
     }
@@ -618,7 +618,7 @@ async fn pages_follow_the_cursor() {
 #[actix_web::test]
 async fn out_of_range_limits_and_foreign_cursors_are_bad_requests() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for query in [
         "limit=0",
         "limit=101",

@@ -92,13 +92,14 @@ fn create_admin_reads_the_password_from_stdin_and_resets_it() {
     let db = ose_api::db::Db::new(
         &url,
         ose_api::db::Backend::Sqlite,
+        1,
         std::time::Duration::from_secs(2),
     );
     let mut conn = db.conn().unwrap();
     let admin = ose_api::db::users::find_by_email(&mut conn, "root@example.org")
         .unwrap()
         .unwrap();
-    assert_eq!(admin.role, "admin");
+    assert_eq!(admin.role, ose_api::domain::access::Role::Admin);
     assert!(ose_api::auth::password::verify(
         "second password 456",
         &admin.password_hash
@@ -183,7 +184,7 @@ async fn seed_demo_loads_the_network_once() {
     );
 
     let app = TestApp::on(db).await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let before = directory_snapshot(&app, &admin).await;
     let second = seed_counts(&seed());
     assert!(

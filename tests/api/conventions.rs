@@ -44,7 +44,7 @@ async fn wrong_methods_are_405_with_allow() {
 #[actix_web::test]
 async fn malformed_json_and_unknown_fields_are_400() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let malformed = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .set_payload("{\"slug\": ");
@@ -71,7 +71,7 @@ async fn malformed_json_and_unknown_fields_are_400() {
 #[actix_web::test]
 async fn bodies_must_be_json_and_at_most_256_kib() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let text = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
         .insert_header((header::CONTENT_TYPE, "text/plain"))
         .set_payload(r#"{"slug": "pg", "name": "PG", "category": "db"}"#);
@@ -93,7 +93,7 @@ async fn bodies_must_be_json_and_at_most_256_kib() {
 #[actix_web::test]
 async fn validation_errors_list_every_bad_field_with_a_pointer() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post(
             "/api/v1/skills",

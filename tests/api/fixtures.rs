@@ -28,7 +28,7 @@ pub struct Scene {
 impl Scene {
     /// Skills `postgresql` and `postgis`, two buyers and three partners with users.
     pub async fn new(app: &TestApp) -> Scene {
-        let admin = app.admin().await;
+        let admin = app.admin();
         for slug in ["postgresql", "postgis"] {
             app.post(
                 "/api/v1/skills",
@@ -38,11 +38,11 @@ impl Scene {
             .await
             .ok(201);
         }
-        let (buyer, buyer_id) = app.member(Role::Buyer).await;
-        let (other_buyer, other_buyer_id) = app.member(Role::Buyer).await;
-        let (lead, lead_id) = app.member(Role::Partner).await;
-        let (member, member_id) = app.member(Role::Partner).await;
-        let (outsider, outsider_id) = app.member(Role::Partner).await;
+        let (buyer, buyer_id) = app.member(Role::Buyer);
+        let (other_buyer, other_buyer_id) = app.member(Role::Buyer);
+        let (lead, lead_id) = app.member(Role::Partner);
+        let (member, member_id) = app.member(Role::Partner);
+        let (outsider, outsider_id) = app.member(Role::Partner);
         Scene {
             admin,
             buyer_id,

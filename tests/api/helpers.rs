@@ -2,8 +2,8 @@
 //! helpers and assertions on problem+json answers.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use actix_http::Request;
@@ -17,17 +17,25 @@ use actix_web::test::TestRequest;
 use actix_web::web::Bytes;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use ose_api::app::{AppState, build_app};
+use ose_api::app::build_app;
+use ose_api::auth::jwt::TokenSubject;
 use ose_api::clock::Clock;
 use ose_api::config::{Config, Environment};
 use ose_api::db::{self, Backend, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
 use ose_api::domain::access::Role;
+use ose_api::domain::directory::{BuyerKind, Membership, PartnerKind, PartnerStatus};
 use ose_api::domain::identifiers::with_luhn_key;
+use ose_api::state::AppState;
 use serde_json::{Value, json};
 
 pub const SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256!";
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const ALLOWED_ORIGIN: &str = "https://app.example";
+
+/// The hash of [`PASSWORD`], computed once: argon2 is deliberately slow, and every test
+/// principal has this password.
+static PASSWORD_HASH: LazyLock<String> =
+    LazyLock::new(|| ose_api::auth::password::hash(PASSWORD).expect("hash"));
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -55,8 +63,12 @@ impl TestDb {
                     .batch_execute(&format!("CREATE SCHEMA {schema}"))
                     .expect("create test schema");
                 let separator = if base_url.contains('?') { '&' } else { '?' };
+                // Durability is not what these tests are about: commits need not wait
+                // for the disk.
                 TestDb {
-                    url: format!("{base_url}{separator}options=-csearch_path%3D{schema}"),
+                    url: format!(
+                        "{base_url}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+                    ),
                     backend: Backend::Postgres,
                     cleanup: Cleanup::PostgresSchema { base_url, schema },
                 }
@@ -105,6 +117,8 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         token_ttl: Duration::from_secs(900),
         db_connect_timeout: Duration::from_secs(2),
+        workers: 1,
+        db_pool_size: 8,
     }
 }
 
@@ -298,8 +312,8 @@ impl TestApp {
         let row = UserRow {
             id: db::new_id(),
             email: email.to_owned(),
-            password_hash: ose_api::auth::password::hash(PASSWORD).expect("hash"),
-            role: role.as_str().to_owned(),
+            password_hash: PASSWORD_HASH.clone(),
+            role,
             partner_id: (role == Role::Partner)
                 .then(|| organisation.expect("partner id").to_owned()),
             buyer_id: (role == Role::Buyer).then(|| organisation.expect("buyer id").to_owned()),
@@ -323,41 +337,53 @@ impl TestApp {
         .await
     }
 
-    pub async fn token_for(&self, email: &str) -> String {
-        let body = self.login(email, PASSWORD).await.ok(200);
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+    /// A token for the user `email`, minted with the app's key as `/auth/token` would
+    /// (the token endpoint itself is tested in `auth.rs`).
+    pub fn token_for(&self, email: &str) -> String {
+        let mut conn = self.state.db.conn().expect("connection");
+        let user = db::users::find_by_email(&mut conn, email)
+            .expect("read user")
+            .expect("the user exists");
+        self.state
+            .jwt
+            .issue(
+                chrono::Utc::now(),
+                TokenSubject::User,
+                &user.id,
+                user.role,
+                user.token_generation,
+            )
+            .expect("token")
+            .0
     }
 
     /// A fresh admin and its token.
-    pub async fn admin(&self) -> String {
+    pub fn admin(&self) -> String {
         let email = format!("admin-{}@example.org", uuid::Uuid::now_v7().simple());
         self.insert_user(&email, Role::Admin, None);
-        self.token_for(&email).await
+        self.token_for(&email)
     }
 
     /// A fresh user of `role` acting for a new organisation (an active partner, or a
     /// buyer); returns (token, org id).
-    pub async fn member(&self, role: Role) -> (String, String) {
+    pub fn member(&self, role: Role) -> (String, String) {
         let organisation = match role {
             Role::Partner => self.insert_partner("Member partner", "active"),
             Role::Buyer => self.insert_buyer("Member buyer"),
             Role::Admin => panic!("admins act for no organisation"),
         };
-        (self.user_for(role, &organisation).await, organisation)
+        (self.user_for(role, &organisation), organisation)
     }
 
     /// A fresh user of `role` acting for `organisation`, and its token.
-    pub async fn user_for(&self, role: Role, organisation: &str) -> String {
+    pub fn user_for(&self, role: Role, organisation: &str) -> String {
         let email = format!(
             "{}-{}@example.org",
             role.as_str(),
             uuid::Uuid::now_v7().simple()
         );
         self.insert_user(&email, role, Some(organisation));
-        self.token_for(&email).await
+        self.token_for(&email)
     }
 
     /// Inserts a partner straight into the database and returns its id.
@@ -368,9 +394,9 @@ impl TestApp {
             name: name.to_owned(),
             legal_name: format!("{name} SAS"),
             siren: fresh_siren(),
-            kind: "integrator".to_owned(),
-            membership: "member".to_owned(),
-            status: status.to_owned(),
+            kind: PartnerKind::Integrator,
+            membership: Membership::Member,
+            status: PartnerStatus::parse(status).expect("a partner status"),
             verified: false,
             website: None,
             contact_email: "contact@partner.example".to_owned(),
@@ -393,7 +419,7 @@ impl TestApp {
             id: db::new_id(),
             name: name.to_owned(),
             siret: fresh_siret(),
-            kind: "public_body".to_owned(),
+            kind: BuyerKind::PublicBody,
             contact_email: "achats@buyer.example".to_owned(),
             created_at: now,
             updated_at: now,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::bids::{bids_path, listed, solo_body};
 use crate::fixtures::{Scene, bid_action, bid_path, consortium_body, lot_id, published};
 use crate::helpers::{TestApp, TestResponse};
-use ose_api::api::bids::NewBid;
+use ose_api::service::bids::NewBid;
 use ose_api::domain::idempotency::fingerprint;
 
 /// `POST path` as `token` with `Idempotency-Key: key`.

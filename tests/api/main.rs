@@ -16,6 +16,7 @@ mod ops;
 mod partner_skills;
 mod partners;
 mod projects;
+mod races;
 mod schema;
 mod skills;
 mod tenders;

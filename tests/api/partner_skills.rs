@@ -29,9 +29,9 @@ async fn put(
 #[actix_web::test]
 async fn a_partner_claims_updates_and_removes_its_skills() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "postgresql").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let (partner, partner_id) = app.member(Role::Partner);
     let partner_path = format!("/api/v1/partners/{partner_id}");
     let before = etag_of(&app, &admin, &partner_path).await;
     let path = claim_path(&partner_id, "postgresql");
@@ -99,9 +99,9 @@ async fn a_partner_claims_updates_and_removes_its_skills() {
 #[actix_web::test]
 async fn upstream_levels_need_evidence() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let (partner, partner_id) = app.member(Role::Partner);
     let path = claim_path(&partner_id, "ocaml");
     for level in ["contributor", "maintainer"] {
         let codes = put(&app, Some(&partner), &path, None, json!({"level": level}))
@@ -133,9 +133,9 @@ async fn upstream_levels_need_evidence() {
 #[actix_web::test]
 async fn evidence_urls_are_checked_one_by_one() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let (partner, partner_id) = app.member(Role::Partner);
     let path = claim_path(&partner_id, "ocaml");
     let codes = put(
         &app,
@@ -167,9 +167,9 @@ async fn evidence_urls_are_checked_one_by_one() {
 #[actix_web::test]
 async fn a_level_is_one_of_four_and_experts_are_counted_from_zero() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "qgis").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let (partner, partner_id) = app.member(Role::Partner);
     let path = claim_path(&partner_id, "qgis");
     let codes = put(&app, Some(&partner), &path, None, json!({"level": "guru"}))
         .await
@@ -210,11 +210,11 @@ async fn a_level_is_one_of_four_and_experts_are_counted_from_zero() {
 #[actix_web::test]
 async fn only_the_partner_itself_and_admins_write_its_skills() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "qgis").await;
-    let (owner, owner_id) = app.member(Role::Partner).await;
-    let (other, _) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let (owner, owner_id) = app.member(Role::Partner);
+    let (other, _) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     let pending = app.insert_partner("Pending", "pending");
     let path = claim_path(&owner_id, "qgis");
     let claim = json!({"level": "expert"});
@@ -276,11 +276,11 @@ async fn only_the_partner_itself_and_admins_write_its_skills() {
 #[actix_web::test]
 async fn admins_verify_claims_and_a_new_level_clears_the_verification() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let admin_id = app.get("/api/v1/me", Some(&admin)).await.ok(200)["id"].clone();
     create_skill(&app, &admin, "postgresql").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let (partner, partner_id) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     let path = claim_path(&partner_id, "postgresql");
     let verify = format!("{path}/verify");
     let response = put(
@@ -352,9 +352,9 @@ async fn admins_verify_claims_and_a_new_level_clears_the_verification() {
 #[actix_web::test]
 async fn claim_writes_honour_and_require_if_match() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "qgis").await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let (partner, partner_id) = app.member(Role::Partner);
     let path = claim_path(&partner_id, "qgis");
     // Creating: there is no version to match yet.
     put(
@@ -420,9 +420,9 @@ async fn claim_writes_honour_and_require_if_match() {
 #[actix_web::test]
 async fn a_skill_held_by_a_partner_cannot_be_deleted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "openldap").await;
-    let (_, partner_id) = app.member(Role::Partner).await;
+    let (_, partner_id) = app.member(Role::Partner);
     grant(&app, &admin, &partner_id, "openldap", "maintainer").await;
     let problem = app
         .delete("/api/v1/skills/openldap", Some(&admin))
@@ -455,7 +455,7 @@ async fn a_skill_held_by_a_partner_cannot_be_deleted() {
 #[actix_web::test]
 async fn skill_lists_page_in_slug_order() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let partner = create_partner(&app, &admin, "Eviden", json!({})).await;
     let partner_id = partner["id"].as_str().unwrap();
     for slug in ["linux", "ansible", "kubernetes"] {

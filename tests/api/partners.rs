@@ -52,7 +52,7 @@ fn path_of(partner: &Value) -> String {
 #[actix_web::test]
 async fn admins_create_partners_that_anyone_reads_once_active() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let body = partner_body("Dalibo", json!({"siren": "732829320"}));
     let response = app.post("/api/v1/partners", Some(&admin), body).await;
     let created = response.ok(201);
@@ -118,7 +118,7 @@ async fn refused(app: &TestApp, admin: &str, changes: Value, pointer: &str, code
 #[actix_web::test]
 async fn a_blank_or_overlong_name_is_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(&app, &admin, json!({"name": "   "}), "#/name", "blank").await;
     refused(
         &app,
@@ -141,7 +141,7 @@ async fn a_blank_or_overlong_name_is_refused() {
 #[actix_web::test]
 async fn a_siren_needs_nine_digits() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for siren in ["73282932", "7328293200", "73282932A", ""] {
         refused(&app, &admin, json!({"siren": siren}), "#/siren", "format").await;
     }
@@ -150,7 +150,7 @@ async fn a_siren_needs_nine_digits() {
 #[actix_web::test]
 async fn a_siren_needs_its_luhn_key() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(
         &app,
         &admin,
@@ -164,7 +164,7 @@ async fn a_siren_needs_its_luhn_key() {
 #[actix_web::test]
 async fn a_siren_belongs_to_one_partner() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_partner(&app, &admin, "First", json!({"siren": "732829320"})).await;
     app.post(
         "/api/v1/partners",
@@ -189,7 +189,7 @@ async fn a_siren_belongs_to_one_partner() {
 #[actix_web::test]
 async fn a_website_must_be_an_http_url() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for website in [
         "partner.example",
         "javascript:alert(1)",
@@ -209,7 +209,7 @@ async fn a_website_must_be_an_http_url() {
 #[actix_web::test]
 async fn a_contact_email_must_be_an_email() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(
         &app,
         &admin,
@@ -223,7 +223,7 @@ async fn a_contact_email_must_be_an_email() {
 #[actix_web::test]
 async fn a_region_must_be_an_iso_3166_2_fr_region() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     // A department, a lower-case code and a pre-2016 region are not regions.
     for region in ["FR-75", "fr-idf", "FR-J", "Île-de-France"] {
         refused(
@@ -242,14 +242,14 @@ async fn a_region_must_be_an_iso_3166_2_fr_region() {
 #[actix_web::test]
 async fn a_kind_is_one_of_the_partner_kinds() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(&app, &admin, json!({"kind": "reseller"}), "#/kind", "enum").await;
 }
 
 #[actix_web::test]
 async fn a_membership_is_founding_member_or_supporter() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(
         &app,
         &admin,
@@ -263,7 +263,7 @@ async fn a_membership_is_founding_member_or_supporter() {
 #[actix_web::test]
 async fn a_status_is_pending_active_or_suspended() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(
         &app,
         &admin,
@@ -277,7 +277,7 @@ async fn a_status_is_pending_active_or_suspended() {
 #[actix_web::test]
 async fn a_headcount_cannot_be_negative() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     refused(
         &app,
         &admin,
@@ -291,7 +291,7 @@ async fn a_headcount_cannot_be_negative() {
 #[actix_web::test]
 async fn every_bad_field_is_reported_at_once_and_nothing_is_created() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     app.post(
         "/api/v1/partners",
         Some(&admin),
@@ -316,8 +316,8 @@ async fn every_bad_field_is_reported_at_once_and_nothing_is_created() {
 #[actix_web::test]
 async fn a_partner_edits_its_own_profile_but_not_the_networks_fields() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
+    let admin = app.admin();
+    let (partner, partner_id) = app.member(Role::Partner);
     let path = format!("/api/v1/partners/{partner_id}");
     let etag = etag_of(&app, &admin, &path).await;
     let response = app
@@ -373,7 +373,7 @@ async fn a_partner_edits_its_own_profile_but_not_the_networks_fields() {
 #[actix_web::test]
 async fn patch_validation_names_each_bad_field() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let partner = create_partner(&app, &admin, "Worteks", json!({})).await;
     let path = path_of(&partner);
     let etag = etag_of(&app, &admin, &path).await;
@@ -409,9 +409,9 @@ async fn patch_validation_names_each_bad_field() {
 #[actix_web::test]
 async fn writes_need_the_right_principal() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, own_id) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let admin = app.admin();
+    let (partner, own_id) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     let active = create_partner(&app, &admin, "Active", json!({})).await;
     let pending = create_partner(&app, &admin, "Pending", json!({"status": "pending"})).await;
     let own = format!("/api/v1/partners/{own_id}");
@@ -475,12 +475,12 @@ async fn writes_need_the_right_principal() {
 #[actix_web::test]
 async fn a_partner_that_is_not_active_is_seen_by_admins_and_itself_only() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let pending = app.insert_partner("Pending", "pending");
     let suspended = app.insert_partner("Suspended", "suspended");
-    let pending_user = app.user_for(Role::Partner, &pending).await;
-    let (other_partner, _) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let pending_user = app.user_for(Role::Partner, &pending);
+    let (other_partner, _) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     for id in [&pending, &suspended] {
         let path = format!("/api/v1/partners/{id}");
         app.get(&path, None).await.problem(404);
@@ -503,12 +503,12 @@ async fn a_partner_that_is_not_active_is_seen_by_admins_and_itself_only() {
 #[actix_web::test]
 async fn lists_show_active_partners_except_to_admins() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     app.insert_partner("Active", "active");
     let pending = app.insert_partner("Pending", "pending");
     app.insert_partner("Suspended", "suspended");
-    let pending_user = app.user_for(Role::Partner, &pending).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let pending_user = app.user_for(Role::Partner, &pending);
+    let (buyer, _) = app.member(Role::Buyer);
     for token in [None, Some(buyer.as_str()), Some(pending_user.as_str())] {
         let page = app.get("/api/v1/partners", token).await.ok(200);
         assert_eq!(names(&page), ["Active"]);
@@ -553,7 +553,7 @@ pub async fn create_skill(app: &TestApp, admin: &str, slug: &str) {
 #[actix_web::test]
 async fn filters_combine_and_skills_must_all_match() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for slug in ["postgresql", "postgis", "qgis"] {
         create_skill(&app, &admin, slug).await;
     }
@@ -714,7 +714,7 @@ async fn bad_filters_are_400_naming_the_parameter() {
 #[actix_web::test]
 async fn each_sort_order_pages_through_every_partner() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     // Created in this order; names sort differently, and case does not matter.
     for name in ["charlie", "Alpha", "echo", "Bravo", "delta"] {
         create_partner(&app, &admin, name, json!({})).await;
@@ -763,7 +763,7 @@ async fn each_sort_order_pages_through_every_partner() {
 #[actix_web::test]
 async fn a_cursor_is_only_read_in_its_own_order() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for name in ["a1", "a2", "a3"] {
         create_partner(&app, &admin, name, json!({})).await;
     }
@@ -785,7 +785,7 @@ async fn a_cursor_is_only_read_in_its_own_order() {
 #[actix_web::test]
 async fn pages_stay_correct_while_partners_are_added() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for name in ["b", "d", "f"] {
         create_partner(&app, &admin, name, json!({})).await;
     }
@@ -820,7 +820,7 @@ async fn pages_stay_correct_while_partners_are_added() {
 #[actix_web::test]
 async fn partner_writes_need_a_current_if_match() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let partner = create_partner(&app, &admin, "BlueMind", json!({})).await;
     let path = path_of(&partner);
     let first = etag_of(&app, &admin, &path).await;
@@ -868,9 +868,9 @@ async fn partner_writes_need_a_current_if_match() {
 #[actix_web::test]
 async fn a_partner_in_use_is_suspended_not_deleted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "qgis").await;
-    let (_, partner_id) = app.member(Role::Partner).await;
+    let (_, partner_id) = app.member(Role::Partner);
     let path = format!("/api/v1/partners/{partner_id}");
     grant(&app, &admin, &partner_id, "qgis", "expert").await;
     let etag = etag_of(&app, &admin, &path).await;

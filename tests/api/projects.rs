@@ -77,7 +77,7 @@ async fn create_licensed(app: &TestApp, admin: &str, slug: &str, license: &str) 
 #[actix_web::test]
 async fn admins_create_projects_with_location_and_etag() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let postgresql = create_skill(&app, &admin, "postgresql").await;
     create_skill(&app, &admin, "gis").await;
     let steward = app.insert_partner("Oslandia", "active");
@@ -120,7 +120,7 @@ async fn admins_create_projects_with_location_and_etag() {
 #[actix_web::test]
 async fn optional_fields_default_to_empty() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(
         &app,
         &admin,
@@ -137,7 +137,7 @@ async fn optional_fields_default_to_empty() {
 #[actix_web::test]
 async fn anyone_reads_a_project_by_id_or_by_slug() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
     let created = create(
         &app,
@@ -151,8 +151,8 @@ async fn anyone_reads_a_project_by_id_or_by_slug() {
     assert_eq!(by_slug.ok(200), created);
     let etag = by_id.header("etag").unwrap();
     assert_eq!(by_slug.header("etag").unwrap(), etag);
-    let (partner, _) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let (partner, _) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     for token in [admin.as_str(), partner.as_str(), buyer.as_str()] {
         assert_eq!(
             app.get("/api/v1/projects/opam", Some(token)).await.ok(200),
@@ -166,7 +166,7 @@ async fn anyone_reads_a_project_by_id_or_by_slug() {
 #[actix_web::test]
 async fn patches_bump_the_version_and_replace_the_skills() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for slug in ["postgresql", "gis", "python"] {
         create_skill(&app, &admin, slug).await;
     }
@@ -219,7 +219,7 @@ async fn patches_bump_the_version_and_replace_the_skills() {
 #[actix_web::test]
 async fn null_removes_the_website_and_the_steward() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let steward = app.insert_partner("Oslandia", "active");
     let mut body = new_project("qgis");
     body["website"] = json!("https://qgis.org");
@@ -249,7 +249,7 @@ async fn null_removes_the_website_and_the_steward() {
 #[actix_web::test]
 async fn deleted_projects_are_gone() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_project("opam")).await;
     app.delete(&path(&created), Some(&admin)).await.ok(204);
     app.get(&path(&created), None).await.problem(404);
@@ -263,7 +263,7 @@ async fn deleted_projects_are_gone() {
 #[actix_web::test]
 async fn slugs_must_match_the_pattern() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let too_long = "a".repeat(64);
     for slug in [
         "x",
@@ -283,7 +283,7 @@ async fn slugs_must_match_the_pattern() {
 #[actix_web::test]
 async fn names_must_not_be_blank() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for name in ["", "   "] {
         let body = with(new_project("opam"), "name", json!(name));
         assert_refused(&app, &admin, body, "#/name", "blank").await;
@@ -293,7 +293,7 @@ async fn names_must_not_be_blank() {
 #[actix_web::test]
 async fn repository_urls_must_be_http_or_https() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for url in [
         "ftp://x",
         "javascript:alert(1)",
@@ -316,7 +316,7 @@ async fn repository_urls_must_be_http_or_https() {
 #[actix_web::test]
 async fn websites_must_be_http_urls() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for url in [
         "javascript:alert(1)",
         "opam.ocaml.org",
@@ -341,7 +341,7 @@ async fn websites_must_be_http_urls() {
 #[actix_web::test]
 async fn unknown_license_ids_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for license in ["Nope-1.0", "MIT OR Nope-1.0", "MIT WITH Nope-exception"] {
         let body = with(new_project("opam"), "license", json!(license));
         assert_refused(&app, &admin, body, "#/license", "spdx").await;
@@ -351,7 +351,7 @@ async fn unknown_license_ids_are_refused() {
 #[actix_web::test]
 async fn license_syntax_errors_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for license in [
         "MIT OR",
         "(MIT",
@@ -367,7 +367,7 @@ async fn license_syntax_errors_are_refused() {
 #[actix_web::test]
 async fn license_ids_are_case_sensitive() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for license in ["mit", "apache-2.0", "MIT OR apache-2.0", "Mit"] {
         let body = with(new_project("opam"), "license", json!(license));
         assert_refused(&app, &admin, body, "#/license", "spdx").await;
@@ -377,7 +377,7 @@ async fn license_ids_are_case_sensitive() {
 #[actix_web::test]
 async fn deprecated_license_ids_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for license in ["GPL-2.0+", "GPL-2.0", "LGPL-2.1"] {
         let body = with(new_project("opam"), "license", json!(license));
         assert_refused(&app, &admin, body, "#/license", "spdx").await;
@@ -387,7 +387,7 @@ async fn deprecated_license_ids_are_refused() {
 #[actix_web::test]
 async fn compound_license_expressions_are_accepted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for (slug, license, ids) in [
         ("dual", "MIT OR Apache-2.0", json!(["MIT", "Apache-2.0"])),
         (
@@ -410,7 +410,7 @@ async fn compound_license_expressions_are_accepted() {
 #[actix_web::test]
 async fn unknown_skills_are_reported_at_their_index() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
     let body = with(new_project("opam"), "skills", json!(["ocaml", "cobol"]));
     assert_refused(&app, &admin, body, "#/skills/1", "not_found").await;
@@ -431,7 +431,7 @@ async fn unknown_skills_are_reported_at_their_index() {
 #[actix_web::test]
 async fn unknown_stewards_are_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let body = with(
         new_project("opam"),
         "steward_partner_id",
@@ -447,7 +447,7 @@ async fn unknown_stewards_are_refused() {
 #[actix_web::test]
 async fn errors_in_several_fields_come_back_together() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let codes = app
         .post(
             "/api/v1/projects",
@@ -470,7 +470,7 @@ async fn errors_in_several_fields_come_back_together() {
 #[actix_web::test]
 async fn unknown_skills_and_steward_come_back_together() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let mut body = new_project("opam");
     body["skills"] = json!(["cobol"]);
     body["steward_partner_id"] = json!(ose_api::db::new_id());
@@ -497,7 +497,7 @@ async fn unknown_skills_and_steward_come_back_together() {
 #[actix_web::test]
 async fn refused_patches_change_nothing() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
     let steward = app.insert_partner("OCamlPro", "active");
     let mut body = with(new_project("opam"), "skills", json!(["ocaml"]));
@@ -541,7 +541,7 @@ async fn refused_patches_change_nothing() {
 #[actix_web::test]
 async fn unknown_body_fields_are_bad_requests() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let body = with(new_project("opam"), "stars", json!(5000));
     app.post("/api/v1/projects", Some(&admin), body)
         .await
@@ -561,7 +561,7 @@ async fn unknown_body_fields_are_bad_requests() {
 #[actix_web::test]
 async fn slugs_are_unique_on_create() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let first = create(&app, &admin, new_project("opam")).await;
     let again = with(new_project("opam"), "name", json!("Another opam"));
     app.post("/api/v1/projects", Some(&admin), again)
@@ -574,7 +574,7 @@ async fn slugs_are_unique_on_create() {
 #[actix_web::test]
 async fn slugs_are_unique_on_patch() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(&app, &admin, new_project("opam")).await;
     let dune = create(&app, &admin, new_project("dune")).await;
     app.patch(
@@ -600,7 +600,7 @@ async fn slugs_are_unique_on_patch() {
 #[actix_web::test]
 async fn lists_filter_by_text_in_slug_name_or_description() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(&app, &admin, new_project("postgis")).await;
     create(
         &app,
@@ -638,7 +638,7 @@ async fn lists_filter_by_text_in_slug_name_or_description() {
 #[actix_web::test]
 async fn lists_filter_by_skill_slug_or_id() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let postgresql = create_skill(&app, &admin, "postgresql").await;
     create_skill(&app, &admin, "gis").await;
     create(
@@ -680,7 +680,7 @@ async fn lists_filter_by_skill_slug_or_id() {
 #[actix_web::test]
 async fn unknown_skill_filters_give_an_empty_page() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "ocaml").await;
     create(
         &app,
@@ -698,7 +698,7 @@ async fn unknown_skill_filters_give_an_empty_page() {
 #[actix_web::test]
 async fn license_filters_match_whole_license_ids() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_licensed(&app, &admin, "dual", "MIT OR Apache-2.0").await;
     create_licensed(&app, &admin, "zero", "MIT-0").await;
     create_licensed(&app, &admin, "apache", "Apache-2.0").await;
@@ -734,7 +734,7 @@ async fn license_filters_match_whole_license_ids() {
 #[actix_web::test]
 async fn license_filters_ignore_the_case_of_ids() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_licensed(&app, &admin, "dual", "MIT OR Apache-2.0").await;
     create_licensed(&app, &admin, "zero", "MIT-0").await;
     assert_eq!(listed(&app, "license=mit").await, ["dual"]);
@@ -745,7 +745,7 @@ async fn license_filters_ignore_the_case_of_ids() {
 #[actix_web::test]
 async fn license_filters_must_name_one_spdx_id() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_licensed(&app, &admin, "dual", "MIT OR Apache-2.0").await;
     // A piece of an id, an expression or an unknown id is refused rather than unmatched.
     for license in [
@@ -766,7 +766,7 @@ async fn license_filters_must_name_one_spdx_id() {
 #[actix_web::test]
 async fn lists_filter_by_steward() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let oslandia = app.insert_partner("Oslandia", "active");
     let ocamlpro = app.insert_partner("OCamlPro", "active");
     for (slug, steward) in [
@@ -794,7 +794,7 @@ async fn lists_filter_by_steward() {
 #[actix_web::test]
 async fn filters_combine() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "gis").await;
     let oslandia = app.insert_partner("Oslandia", "active");
     let project = |slug: &str, license: &str, steward: Option<&str>| {
@@ -843,7 +843,7 @@ async fn filters_combine() {
 #[actix_web::test]
 async fn lists_are_in_slug_order_and_paginate() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for slug in ["echo", "bravo", "delta", "alpha", "charlie"] {
         create(&app, &admin, new_project(slug)).await;
     }
@@ -882,7 +882,7 @@ async fn lists_are_in_slug_order_and_paginate() {
 #[actix_web::test]
 async fn filtered_pages_keep_their_filters() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for slug in ["a-mit", "b-mit", "c-apache", "d-mit"] {
         let license = if slug.ends_with("mit") {
             "MIT"
@@ -918,7 +918,7 @@ async fn filtered_pages_keep_their_filters() {
 #[actix_web::test]
 async fn writes_need_a_token() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_project("opam")).await;
     app.post("/api/v1/projects", None, new_project("dune"))
         .await
@@ -934,9 +934,9 @@ async fn writes_need_a_token() {
 #[actix_web::test]
 async fn partners_and_buyers_cannot_write_projects() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, partner_id) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let admin = app.admin();
+    let (partner, partner_id) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     // Even the project's steward may not change it.
     let body = with(new_project("opam"), "steward_partner_id", json!(partner_id));
     let created = create(&app, &admin, body).await;
@@ -956,7 +956,7 @@ async fn partners_and_buyers_cannot_write_projects() {
 #[actix_web::test]
 async fn patches_with_a_stale_etag_fail_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = create(&app, &admin, new_project("opam")).await;
     let stale = app.get(&path(&created), None).await.header("etag").unwrap();
     let moved = app
@@ -990,7 +990,7 @@ async fn patches_with_a_stale_etag_fail_and_change_nothing() {
 #[actix_web::test]
 async fn deletes_with_a_stale_etag_fail_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post("/api/v1/projects", Some(&admin), new_project("opam"))
         .await;
@@ -1014,7 +1014,7 @@ async fn deletes_with_a_stale_etag_fail_and_change_nothing() {
 #[actix_web::test]
 async fn skills_linked_to_a_project_cannot_be_deleted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create_skill(&app, &admin, "postgresql").await;
     let created = create(
         &app,
@@ -1040,7 +1040,7 @@ async fn skills_linked_to_a_project_cannot_be_deleted() {
 #[actix_web::test]
 async fn partners_stewarding_a_project_cannot_be_deleted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let softeam = app.insert_partner("Softeam", "active");
     let body = with(new_project("modelio"), "steward_partner_id", json!(softeam));
     let created = create(&app, &admin, body).await;

@@ -22,7 +22,7 @@ fn slugs(page: &Value) -> Vec<String> {
 #[actix_web::test]
 async fn admins_build_the_catalogue_and_anyone_reads_it() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post(
             "/api/v1/skills",
@@ -61,7 +61,7 @@ async fn admins_build_the_catalogue_and_anyone_reads_it() {
 #[actix_web::test]
 async fn lists_filter_by_text_category_and_parent() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -113,7 +113,7 @@ async fn lists_filter_by_text_category_and_parent() {
 #[actix_web::test]
 async fn pages_follow_each_other_while_rows_are_added() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for slug in ["aa", "cc", "ee"] {
         create(
             &app,
@@ -149,7 +149,7 @@ async fn pages_follow_each_other_while_rows_are_added() {
 #[actix_web::test]
 async fn skill_input_is_validated() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let post = |body| app.post("/api/v1/skills", Some(&admin), body);
     post(json!({"slug": "x", "name": "X", "category": "c"}))
         .await
@@ -180,7 +180,7 @@ async fn skill_input_is_validated() {
 #[actix_web::test]
 async fn slugs_are_unique() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -212,7 +212,7 @@ async fn slugs_are_unique() {
 #[actix_web::test]
 async fn the_tree_refuses_cycles() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -275,7 +275,7 @@ async fn the_tree_refuses_cycles() {
 #[actix_web::test]
 async fn skills_with_children_cannot_be_deleted() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -305,7 +305,7 @@ async fn skills_with_children_cannot_be_deleted() {
 #[actix_web::test]
 async fn writes_honour_if_match() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     create(
         &app,
         &admin,
@@ -342,9 +342,9 @@ async fn writes_honour_if_match() {
 #[actix_web::test]
 async fn only_admins_write_the_catalogue() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, _) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let admin = app.admin();
+    let (partner, _) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     create(
         &app,
         &admin,

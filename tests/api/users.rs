@@ -15,7 +15,7 @@ fn new_partner_user(app: &TestApp, email: &str) -> serde_json::Value {
 #[actix_web::test]
 async fn admins_create_read_and_list_users() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let response = app
         .post(
             "/api/v1/users",
@@ -58,7 +58,7 @@ async fn admins_create_read_and_list_users() {
 #[actix_web::test]
 async fn user_input_is_validated_field_by_field() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let post = |body| app.post("/api/v1/users", Some(&admin), body);
     post(json!({"email": "not-an-email", "password": "short", "role": "admin"}))
         .await
@@ -104,7 +104,7 @@ async fn user_input_is_validated_field_by_field() {
 #[actix_web::test]
 async fn emails_are_unique_regardless_of_case() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     app.post(
         "/api/v1/users",
         Some(&admin),
@@ -124,9 +124,9 @@ async fn emails_are_unique_regardless_of_case() {
 #[actix_web::test]
 async fn only_admins_manage_users() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (partner, _) = app.member(Role::Partner).await;
-    let (buyer, _) = app.member(Role::Buyer).await;
+    let admin = app.admin();
+    let (partner, _) = app.member(Role::Partner);
+    let (buyer, _) = app.member(Role::Buyer);
     let target = app
         .post(
             "/api/v1/users",
@@ -164,7 +164,7 @@ async fn only_admins_manage_users() {
 #[actix_web::test]
 async fn patches_honour_if_match() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let created = app
         .post(
             "/api/v1/users",
@@ -198,7 +198,7 @@ async fn patches_honour_if_match() {
 #[actix_web::test]
 async fn the_last_admin_cannot_lock_everyone_out() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     let me = app.get("/api/v1/me", Some(&admin)).await.ok(200);
     let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
     app.patch(&path, Some(&admin), json!({"active": false}))
@@ -217,7 +217,7 @@ async fn the_last_admin_cannot_lock_everyone_out() {
 #[actix_web::test]
 async fn user_lists_paginate_with_cursors_and_links() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
+    let admin = app.admin();
     for n in 0..4 {
         app.post(
             "/api/v1/users",

@@ -1,0 +1,369 @@
+//! Users: the people who sign in, managed by admins; and the rules users share with API
+//! clients (a role bound to existing organisations, secrets hashed off the executor).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::patch::given;
+use super::validation::{findings_of, valid_id};
+use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use crate::auth::password;
+use crate::db::users::{UserFilter, UserRow};
+use crate::db::{self, DbConnection, Lockable};
+use crate::domain::Violation;
+use crate::domain::access::{self, MIN_PASSWORD_CHARS, Principal, Role, check_binding};
+use crate::domain::version::Expected;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5b2-7c1e-7d3a-9f10-2b3c4d5e6f70", "email": "jeanne@dalibo.example",
+    "role": "partner", "partner_id": "0193a5b2-7c1e-7d3a-9f10-aaaaaaaaaaaa", "buyer_id": null,
+    "active": true, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z",
+    "version": 1
+}))]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub buyer_id: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        User {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+            partner_id: row.partner_id,
+            buyer_id: row.buyer_id,
+            active: row.active,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            version: row.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "jeanne@dalibo.example", "password": "a long passphrase",
+    "role": "partner", "partner_id": "0193a5b2-7c1e-7d3a-9f10-aaaaaaaaaaaa"
+}))]
+pub struct NewUser {
+    #[validate(email, length(max = 254))]
+    pub email: String,
+    #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
+    pub password: String,
+    pub role: Role,
+    #[validate(custom(function = "valid_id"))]
+    pub partner_id: Option<String>,
+    #[validate(custom(function = "valid_id"))]
+    pub buyer_id: Option<String>,
+    /// Defaults to true.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "buyer", "partner_id": null, "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb"}))]
+pub struct UserPatch {
+    #[validate(email, length(max = 254))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
+    pub email: Option<String>,
+    /// Setting a password revokes the user's existing tokens.
+    #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
+    pub password: Option<String>,
+    /// Changing the role revokes the user's existing tokens.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "given")]
+    #[validate(custom(function = "valid_id"))]
+    #[schema(value_type = Option<String>)]
+    pub partner_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[validate(custom(function = "valid_id"))]
+    #[schema(value_type = Option<String>)]
+    pub buyer_id: Option<Option<String>>,
+    /// Deactivating revokes the user's existing tokens.
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "given")]
+    pub active: Option<bool>,
+}
+
+impl UserPatch {
+    /// Whether this patch, applied to an active admin, would leave it no longer one.
+    fn may_remove_admin(&self) -> bool {
+        self.role.is_some_and(|role| role != Role::Admin) || self.active == Some(false)
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// Only active (true) or deactivated (false) users.
+    pub active: Option<bool>,
+    /// Substring of the email, case-insensitive.
+    pub q: Option<String>,
+}
+
+/// Users and API clients are managed by admins only.
+pub fn require_admin(principal: &Principal) -> ServiceResult<()> {
+    access::admin_only(principal).map_err(|refusal| ServiceError::refusal(refusal, String::new))
+}
+
+/// Emails are stored lower-cased and compared so: unique regardless of case.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Hashes a password or client secret on the blocking pool: Argon2 is slow by design and
+/// would stall the async workers. Callers hash before their transaction opens, so that
+/// no lock is held meanwhile.
+pub async fn hash_secret(secret: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
+        .map_err(|e| ServiceError::Internal(format!("secret hashing: {e}")))
+}
+
+/// The findings of a body whose role must fit its organisation ids: its own rules and
+/// the binding's, to be reported in one 422 with those found in the database.
+pub fn validate_binding(
+    body: &impl Validate,
+    role: Role,
+    partner_id: Option<&str>,
+    buyer_id: Option<&str>,
+) -> Vec<Violation> {
+    let mut found = findings_of(body);
+    if let Err(e) = check_binding(role, partner_id, buyer_id) {
+        found.push(Violation::at(format!("#/{}", e.field), e.code, e.detail));
+    }
+    found
+}
+
+/// Adds a `not_found` finding for the partner or buyer a principal is bound to, if it
+/// does not exist. A field already found invalid is not looked up: one finding a field.
+pub fn check_organisation_exists(
+    conn: &mut DbConnection,
+    found: &mut Vec<Violation>,
+    partner_id: Option<&str>,
+    buyer_id: Option<&str>,
+) -> ServiceResult<()> {
+    let unflagged = |found: &[Violation], pointer: &str| found.iter().all(|v| v.pointer != pointer);
+    if let Some(id) = partner_id
+        && unflagged(found, "#/partner_id")
+        && !db::partners::exists(conn, id)?
+    {
+        found.push(Violation::at(
+            "#/partner_id",
+            "not_found",
+            format!("no partner `{id}`"),
+        ));
+    }
+    if let Some(id) = buyer_id
+        && unflagged(found, "#/buyer_id")
+        && !db::buyers::exists(conn, id)?
+    {
+        found.push(Violation::at(
+            "#/buyer_id",
+            "not_found",
+            format!("no buyer `{id}`"),
+        ));
+    }
+    Ok(())
+}
+
+fn ensure_email_free(conn: &mut DbConnection, email: &str) -> ServiceResult<()> {
+    match db::users::find_by_email(conn, email)? {
+        Some(_) => Err(ServiceError::conflict(format!(
+            "a user with email `{email}` already exists"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn find_user(conn: &mut DbConnection, id: &str) -> ServiceResult<UserRow> {
+    db::users::find(conn, id)?.ok_or_else(|| ServiceError::NotFound(format!("no user `{id}`")))
+}
+
+/// List users, oldest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: UserListQuery,
+    page: Page,
+) -> ServiceResult<Slice<User>> {
+    require_admin(principal)?;
+    let filter = UserFilter {
+        role: query.role,
+        active: query.active,
+        q: query.q,
+    };
+    state
+        .db
+        .run(move |conn| {
+            let rows = db::users::list(conn, &filter, page.after.as_deref(), page.fetch())?;
+            Ok(Slice::of(&page, rows, |row| row.id.clone(), User::from))
+        })
+        .await
+}
+
+/// Create a user bound to its organisation.
+pub async fn create(state: &AppState, principal: &Principal, body: NewUser) -> ServiceResult<User> {
+    require_admin(principal)?;
+    let password_hash = hash_secret(body.password.clone()).await?;
+    let now = state.clock.now_naive();
+    let row = UserRow {
+        id: db::new_id(),
+        email: normalise_email(&body.email),
+        password_hash,
+        role: body.role,
+        partner_id: body.partner_id.clone(),
+        buyer_id: body.buyer_id.clone(),
+        active: body.active.unwrap_or(true),
+        token_generation: 0,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    state
+        .db
+        .write(move |conn| {
+            let partner_id = row.partner_id.as_deref();
+            let buyer_id = row.buyer_id.as_deref();
+            let mut found = validate_binding(&body, row.role, partner_id, buyer_id);
+            check_organisation_exists(conn, &mut found, partner_id, buyer_id)?;
+            Findings::new(found).done()?;
+            ensure_email_free(conn, &row.email)?;
+            db::users::insert(conn, &row)?;
+            Ok(User::from(row.clone()))
+        })
+        .await
+}
+
+/// Read one user.
+pub async fn get(state: &AppState, principal: &Principal, id: String) -> ServiceResult<User> {
+    require_admin(principal)?;
+    state
+        .db
+        .run(move |conn| find_user(conn, &id).map(User::from))
+        .await
+}
+
+/// Change a user. Deactivating, changing the role or setting a password revokes the
+/// tokens issued before; the last active admin cannot be deactivated or demoted.
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+    patch: UserPatch,
+) -> ServiceResult<User> {
+    require_admin(principal)?;
+    let password_hash = match &patch.password {
+        Some(new_password) => Some(hash_secret(new_password.clone()).await?),
+        None => None,
+    };
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            // The admins first, then the target (itself maybe one of them): every writer
+            // that may remove an admin locks in this order, so that two admins demoting
+            // each other are serialised and the second sees the first's change.
+            if patch.may_remove_admin() {
+                db::lock_active_admins(conn)?;
+            }
+            db::lock(conn, Lockable::Users, &id)?;
+            let current = find_user(conn, &id)?;
+            check_version(&expected, &current.id, current.version, false)?;
+            let next = patched(&current, &patch, password_hash.as_deref(), now);
+
+            let mut found = validate_binding(
+                &patch,
+                next.role,
+                next.partner_id.as_deref(),
+                next.buyer_id.as_deref(),
+            );
+            // Only a newly bound organisation is looked up: the current one was checked.
+            check_organisation_exists(
+                conn,
+                &mut found,
+                next.partner_id
+                    .as_deref()
+                    .filter(|_| next.partner_id != current.partner_id),
+                next.buyer_id
+                    .as_deref()
+                    .filter(|_| next.buyer_id != current.buyer_id),
+            )?;
+            Findings::new(found).done()?;
+            if next.email != current.email {
+                ensure_email_free(conn, &next.email)?;
+            }
+            if loses_admin(&current, &next) && db::users::count_admins(conn)? <= 1 {
+                return Err(ServiceError::conflict(
+                    "the last active admin cannot be deactivated or demoted",
+                ));
+            }
+            written(db::users::update_versioned(conn, &next)?, "user")?;
+            Ok(User::from(next))
+        })
+        .await
+}
+
+/// `current` with `patch` applied, at its next version.
+fn patched(
+    current: &UserRow,
+    patch: &UserPatch,
+    password_hash: Option<&str>,
+    now: NaiveDateTime,
+) -> UserRow {
+    let mut next = current.clone();
+    if let Some(email) = &patch.email {
+        next.email = normalise_email(email);
+    }
+    if let Some(role) = patch.role {
+        next.role = role;
+    }
+    if let Some(partner_id) = &patch.partner_id {
+        next.partner_id.clone_from(partner_id);
+    }
+    if let Some(buyer_id) = &patch.buyer_id {
+        next.buyer_id.clone_from(buyer_id);
+    }
+    if let Some(active) = patch.active {
+        next.active = active;
+    }
+    if let Some(hash) = password_hash {
+        next.password_hash = hash.to_owned();
+    }
+    // Tokens carry the generation they were issued at: bumping it revokes them.
+    let revokes_tokens =
+        next.role != current.role || (current.active && !next.active) || password_hash.is_some();
+    if revokes_tokens {
+        next.token_generation += 1;
+    }
+    next.updated_at = now;
+    next.version += 1;
+    next
+}
+
+/// Whether the change takes an active admin out of the admins who can act.
+fn loses_admin(current: &UserRow, next: &UserRow) -> bool {
+    current.role == Role::Admin && current.active && (next.role != Role::Admin || !next.active)
+}

@@ -1,0 +1,34 @@
+//! What every request shares: the database, the token keys and the clock.
+
+use std::sync::Arc;
+
+use crate::auth::jwt::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+
+/// Cheap to clone: every field is shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub jwt: Arc<JwtKeys>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            db: Db::new(
+                &config.database_url,
+                config.backend,
+                config.db_pool_size,
+                config.db_connect_timeout,
+            ),
+            jwt: Arc::new(JwtKeys::new(
+                &config.jwt_secret,
+                config.token_ttl.as_secs() as i64,
+            )),
+            clock,
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Races, one test each: real concurrent requests on one app (the database work of each
+//! runs on its own blocking thread, in its own transaction), on whichever backend the
+//! suite runs on. Each scenario is played several times: a lost race must never leave
+//! a state the rules forbid, nor answer with something the client did not ask about.
+
+use actix_web::http::{Method, header};
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::fixtures::{
+    Scene, action, bid_action, bid_path, consortium_bid, lot_id, published, submitted_bid,
+    tender_path,
+};
+use crate::helpers::{TestApp, TestResponse};
+use ose_api::domain::access::Role;
+
+/// How many times each race is played.
+const ROUNDS: usize = 6;
+
+/// Sends both requests at once and waits for both answers.
+async fn race(app: &TestApp, first: actix_web::test::TestRequest, second: actix_web::test::TestRequest) -> (TestResponse, TestResponse) {
+    futures_util::future::join(app.send(first), app.send(second)).await
+}
+
+fn post(path: &str, token: &str) -> actix_web::test::TestRequest {
+    TestApp::request(Method::POST, path, Some(token))
+}
+
+async fn read(app: &TestApp, token: &str, path: &str) -> Value {
+    app.get(path, Some(token)).await.ok(200)
+}
+
+fn award_request(token: &str, tender: &Value, lot: &str, bid: &Value) -> actix_web::test::TestRequest {
+    post(&format!("{}/award", tender_path(tender)), token)
+        .set_json(json!({"awards": [{"lot_id": lot, "bid_id": bid["id"]}]}))
+}
+
+#[actix_web::test]
+async fn a_submission_racing_a_close_never_lands_on_a_concluded_tender() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    for round in 0..ROUNDS {
+        let tender = published(&app, &scene, &format!("RACE-CLOSE-{round}")).await;
+        let bid = consortium_bid(&app, &scene, &tender, &lot_id(&tender, 0)).await;
+        bid_action(&app, &scene.member, &bid, "confirm").await.ok(200);
+        let (submit, close) = race(
+            &app,
+            post(&format!("{}/submit", bid_path(&bid)), &scene.lead),
+            post(&format!("{}/close", tender_path(&tender)), &scene.buyer),
+        )
+        .await;
+        close.ok(200);
+        let tender = read(&app, &scene.admin, &tender_path(&tender)).await;
+        let bid = read(&app, &scene.admin, &bid_path(&bid)).await;
+        if submit.status.is_success() {
+            // The submission came first: the close had a bid to evaluate.
+            assert_eq!(tender["status"], "evaluation", "round {round}");
+            assert_eq!(bid["status"], "submitted", "round {round}");
+        } else {
+            // The close came first, with nothing submitted: the tender is over.
+            let problem = submit.problem(409);
+            assert_eq!(problem["current_state"], "unsuccessful", "round {round}");
+            assert_eq!(tender["status"], "unsuccessful", "round {round}");
+            assert_eq!(bid["status"], "draft", "round {round}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_submission_racing_an_award_is_either_in_it_or_refused() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    let (other, other_id) = app.member(Role::Partner);
+    for round in 0..ROUNDS {
+        let tender = published(&app, &scene, &format!("RACE-AWARD-{round}")).await;
+        let lot = lot_id(&tender, 0);
+        let winner = submitted_bid(&app, &scene, &tender, &lot).await;
+        // A second bidder, ready to submit.
+        let late = app
+            .post(
+                &format!("{}/bids", tender_path(&tender)),
+                Some(&other),
+                json!({"lot_id": lot, "price_minor": 90_000_000, "currency": "EUR",
+                       "members": [{"partner_id": other_id, "share_bps": 10_000}]}),
+            )
+            .await
+            .ok(201);
+        let close_and_award = async {
+            let closed = action(&app, &scene.buyer, &tender, "close").await;
+            let awarded = app.send(award_request(&scene.buyer, &tender, &lot, &winner)).await;
+            (closed, awarded)
+        };
+        let (submit, (closed, awarded)) = futures_util::future::join(
+            app.send(post(&format!("{}/submit", bid_path(&late)), &other)),
+            close_and_award,
+        )
+        .await;
+        closed.ok(200);
+        awarded.ok(200);
+        let late = read(&app, &scene.admin, &bid_path(&late)).await;
+        if submit.status.is_success() {
+            // Submitted before bidding closed: the award rejected it.
+            assert_eq!(late["status"], "rejected", "round {round}");
+        } else {
+            submit.problem(409);
+            assert_eq!(late["status"], "draft", "round {round}");
+        }
+        let bids = read(&app, &scene.admin, &format!("{}/bids", tender_path(&tender))).await;
+        let statuses: Vec<&str> = bids["items"]
+            .as_array()
+            .expect("bids")
+            .iter()
+            .map(|bid| bid["status"].as_str().expect("status"))
+            .collect();
+        assert!(
+            !statuses.contains(&"submitted"),
+            "round {round}: a bid stayed submitted on an awarded tender: {statuses:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn of_concurrent_awards_one_wins_and_the_others_conflict() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    let (other, other_id) = app.member(Role::Partner);
+    for round in 0..ROUNDS {
+        let tender = published(&app, &scene, &format!("RACE-AWARDS-{round}")).await;
+        let lot = lot_id(&tender, 0);
+        let first = submitted_bid(&app, &scene, &tender, &lot).await;
+        let second = app
+            .post(
+                &format!("{}/bids", tender_path(&tender)),
+                Some(&other),
+                json!({"lot_id": lot, "price_minor": 90_000_000, "currency": "EUR",
+                       "members": [{"partner_id": other_id, "share_bps": 10_000}]}),
+            )
+            .await
+            .ok(201);
+        bid_action(&app, &other, &second, "submit").await.ok(200);
+        action(&app, &scene.buyer, &tender, "close").await.ok(200);
+        let answers = join_all((0..4).map(|i| {
+            let bid = if i % 2 == 0 { &first } else { &second };
+            app.send(award_request(&scene.buyer, &tender, &lot, bid))
+        }))
+        .await;
+        let won: Vec<&TestResponse> = answers.iter().filter(|a| a.status.is_success()).collect();
+        assert_eq!(won.len(), 1, "round {round}: exactly one award wins");
+        for lost in answers.iter().filter(|a| !a.status.is_success()) {
+            let problem = lost.problem(409);
+            assert_eq!(problem["current_state"], "awarded", "round {round}");
+        }
+        let contracts = read(
+            &app,
+            &scene.admin,
+            &format!("/api/v1/contracts?tender_id={}", tender["id"].as_str().expect("id")),
+        )
+        .await;
+        assert_eq!(contracts["items"].as_array().expect("items").len(), 1, "round {round}");
+    }
+}
+
+#[actix_web::test]
+async fn two_admins_demoting_each_other_leave_one_admin() {
+    for round in 0..ROUNDS {
+        // A network with exactly two admins.
+        let app = TestApp::spawn().await;
+        let buyer_id = app.insert_buyer("Demotion buyer");
+        let first_id = app.insert_user("first@example.org", Role::Admin, None);
+        let second_id = app.insert_user("second@example.org", Role::Admin, None);
+        let first = app.token_for("first@example.org");
+        let second = app.token_for("second@example.org");
+        let demote = |token: &str, id: &str| {
+            TestApp::request(Method::PATCH, &format!("/api/v1/users/{id}"), Some(token))
+                .set_json(json!({"role": "buyer", "buyer_id": buyer_id}))
+        };
+        let (one, two) = race(&app, demote(&first, &second_id), demote(&second, &first_id)).await;
+        let succeeded = [&one, &two].iter().filter(|a| a.status.is_success()).count();
+        assert_eq!(succeeded, 1, "round {round}: exactly one demotion goes through");
+        for refused in [&one, &two].into_iter().filter(|a| !a.status.is_success()) {
+            // Refused as the last admin, or because its caller was demoted first.
+            assert!(
+                [401, 409].contains(&refused.status.as_u16()),
+                "round {round}: {}",
+                String::from_utf8_lossy(&refused.body)
+            );
+        }
+        let survivor = if one.status.is_success() { &first } else { &second };
+        let admins = app
+            .get("/api/v1/users?role=admin&active=true", Some(survivor))
+            .await
+            .ok(200);
+        assert_eq!(admins["items"].as_array().expect("items").len(), 1, "round {round}");
+    }
+}
+
+#[actix_web::test]
+async fn unconditional_patches_all_apply_and_the_last_write_wins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    app.post(
+        "/api/v1/skills",
+        Some(&admin),
+        json!({"slug": "postgresql", "name": "PostgreSQL", "category": "databases"}),
+    )
+    .await
+    .ok(201);
+    let names: Vec<String> = (0..6).map(|i| format!("PostgreSQL {i}")).collect();
+    let answers = join_all(names.iter().map(|name| {
+        app.send(
+            TestApp::request(Method::PATCH, "/api/v1/skills/postgresql", Some(&admin))
+                .set_json(json!({"name": name})),
+        )
+    }))
+    .await;
+    for answer in &answers {
+        answer.ok(200);
+        assert!(answer.header(header::ETAG.as_str()).is_some());
+    }
+    let skill = read(&app, &admin, "/api/v1/skills/postgresql").await;
+    assert_eq!(skill["version"], 7, "six writes after the first version");
+    let versions: Vec<i64> = answers
+        .iter()
+        .map(|a| a.json()["version"].as_i64().expect("version"))
+        .collect();
+    let last = answers
+        .iter()
+        .find(|a| a.json()["version"] == 7)
+        .expect("the last write answered version 7");
+    assert_eq!(skill["name"], last.json()["name"], "the last write wins");
+    let mut sorted = versions.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [2, 3, 4, 5, 6, 7], "each write had its own version");
+}

@@ -60,8 +60,10 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// Serialises migrations when several replicas start against one PostgreSQL.
-const MIGRATION_LOCK_KEY: i64 = 0x05E_A91;
+/// Serialises migrations when several replicas start against one PostgreSQL: an
+/// advisory lock keyed by the schema migrated, so that migrations of other schemas (other
+/// deployments, or tests, on the same server) need not wait for each other.
+const MIGRATION_LOCK_KEY: &str = "hashtext('ose-api migrations in ' || current_schema())";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {

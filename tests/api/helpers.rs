@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use actix_http::Request;
@@ -15,13 +15,13 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
 use actix_web::web::Bytes;
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
 use ose_api::app::build_app;
 use ose_api::auth::jwt::TokenSubject;
 use ose_api::clock::Clock;
 use ose_api::config::{Config, Environment};
-use ose_api::db::{self, Backend, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
+use ose_api::db::{self, Backend, Db, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
 use ose_api::domain::access::Role;
 use ose_api::domain::directory::{BuyerKind, Membership, PartnerKind, PartnerStatus};
 use ose_api::domain::identifiers::with_luhn_key;
@@ -49,26 +49,170 @@ pub enum Cleanup {
     Directory(PathBuf),
     Nothing,
     PostgresSchema { base_url: String, schema: String },
+    PooledSchema { base_url: String, schema: String },
+}
+
+/// The URL of `schema` on the PostgreSQL of `base_url`. Durability is not what these
+/// tests are about: commits need not wait for the disk.
+fn schema_url(base_url: &str, schema: &str) -> String {
+    let separator = if base_url.contains('?') { '&' } else { '?' };
+    format!("{base_url}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff")
+}
+
+fn postgres_base_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+fn admin_connection(base_url: &str) -> diesel::PgConnection {
+    diesel::PgConnection::establish(base_url)
+        .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL")
+}
+
+/// Migrated PostgreSQL schemas that tests hand back emptied: migrating a schema costs
+/// far more than emptying one, and most tests only need a clean, migrated database.
+struct SchemaPool {
+    free: Vec<String>,
+    created: usize,
+    /// Empties every table of a schema, children before parents.
+    empty_all: Option<String>,
+}
+
+static SCHEMA_POOL: Mutex<SchemaPool> = Mutex::new(SchemaPool {
+    free: Vec::new(),
+    created: 0,
+    empty_all: None,
+});
+
+impl SchemaPool {
+    /// Forgets the pooled schemas of earlier test processes that are gone.
+    fn drop_stale(admin: &mut diesel::PgConnection) {
+        #[derive(QueryableByName)]
+        struct Schema {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let stale: Vec<Schema> = diesel::sql_query(
+            "SELECT nspname::text AS name FROM pg_namespace WHERE nspname LIKE 'test\\_pool\\_%'",
+        )
+        .load(admin)
+        .expect("list pooled schemas");
+        for schema in stale {
+            let pid = schema.name.split('_').nth(2).unwrap_or_default();
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name));
+            }
+        }
+    }
+
+    /// `DELETE FROM` every table of `schema` but the migrations', in an order that
+    /// foreign keys accept (a self-reference is fine within one statement).
+    fn delete_statements(admin: &mut diesel::PgConnection, schema: &str) -> String {
+        #[derive(QueryableByName)]
+        struct Edge {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            child: String,
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            parent: Option<String>,
+        }
+        let edges: Vec<Edge> = diesel::sql_query(format!(
+            "SELECT t.relname::text AS child, p.relname::text AS parent \
+             FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace \
+             LEFT JOIN pg_constraint c ON c.conrelid = t.oid AND c.contype = 'f' \
+             LEFT JOIN pg_class p ON p.oid = c.confrelid \
+             WHERE n.nspname = '{schema}' AND t.relkind = 'r' \
+             AND t.relname <> '__diesel_schema_migrations'"
+        ))
+        .load(admin)
+        .expect("read foreign keys");
+        let mut tables: Vec<String> = edges.iter().map(|e| e.child.clone()).collect();
+        tables.sort();
+        tables.dedup();
+        let mut ordered: Vec<String> = Vec::new();
+        while ordered.len() < tables.len() {
+            // A table goes once every table referring to it has gone.
+            let next = tables
+                .iter()
+                .find(|table| {
+                    !ordered.contains(table)
+                        && edges.iter().all(|e| {
+                            e.parent.as_deref() != Some(table.as_str())
+                                || e.child == **table
+                                || ordered.contains(&e.child)
+                        })
+                })
+                .expect("foreign keys without a cycle")
+                .clone();
+            ordered.push(next);
+        }
+        ordered
+            .iter()
+            .map(|table| format!("DELETE FROM {table};"))
+            .collect()
+    }
+
+    /// A clean, migrated schema: a free one, or a new one.
+    fn take(base_url: &str) -> String {
+        let mut pool = SCHEMA_POOL.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(schema) = pool.free.pop() {
+            return schema;
+        }
+        let mut admin = admin_connection(base_url);
+        if pool.created == 0 {
+            Self::drop_stale(&mut admin);
+        }
+        pool.created += 1;
+        let schema = format!("test_pool_{}_{}", std::process::id(), pool.created);
+        drop(pool);
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create test schema");
+        Db::new(&schema_url(base_url, &schema), Backend::Postgres, 1, Duration::from_secs(5))
+            .migrate()
+            .expect("migrations apply");
+        let mut pool = SCHEMA_POOL.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.empty_all.is_none() {
+            pool.empty_all = Some(Self::delete_statements(&mut admin, &schema));
+        }
+        schema
+    }
+
+    /// Empties `schema` and makes it available again.
+    fn give_back(base_url: &str, schema: &str) {
+        let empty_all = SCHEMA_POOL
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .empty_all
+            .clone()
+            .unwrap_or_default();
+        let emptied = diesel::PgConnection::establish(&schema_url(base_url, schema))
+            .and_then(|mut conn| {
+                conn.batch_execute(&format!("BEGIN; {empty_all} COMMIT;"))
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+            });
+        if emptied.is_ok() {
+            SCHEMA_POOL
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .free
+                .push(schema.to_owned());
+        }
+    }
 }
 
 impl TestDb {
+    /// A new, empty database (not migrated).
     pub fn create() -> TestDb {
         let tag = uuid::Uuid::now_v7().simple().to_string();
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(base_url) if !base_url.is_empty() => {
+        match postgres_base_url() {
+            Some(base_url) => {
                 let schema = format!("test_{tag}");
-                let mut admin = diesel::PgConnection::establish(&base_url)
-                    .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
-                admin
+                admin_connection(&base_url)
                     .batch_execute(&format!("CREATE SCHEMA {schema}"))
                     .expect("create test schema");
-                let separator = if base_url.contains('?') { '&' } else { '?' };
-                // Durability is not what these tests are about: commits need not wait
-                // for the disk.
                 TestDb {
-                    url: format!(
-                        "{base_url}{separator}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
-                    ),
+                    url: schema_url(&base_url, &schema),
                     backend: Backend::Postgres,
                     cleanup: Cleanup::PostgresSchema { base_url, schema },
                 }
@@ -80,6 +224,30 @@ impl TestDb {
                     backend: Backend::Sqlite,
                     cleanup: Cleanup::SqliteFile(path),
                 }
+            }
+        }
+    }
+}
+
+impl TestDb {
+    /// A clean, migrated database of its own: on PostgreSQL a pooled schema, emptied
+    /// when the test ends.
+    pub fn migrated() -> TestDb {
+        match postgres_base_url() {
+            Some(base_url) => {
+                let schema = SchemaPool::take(&base_url);
+                TestDb {
+                    url: schema_url(&base_url, &schema),
+                    backend: Backend::Postgres,
+                    cleanup: Cleanup::PooledSchema { base_url, schema },
+                }
+            }
+            None => {
+                let db = TestDb::create();
+                Db::new(&db.url, db.backend, 1, Duration::from_secs(5))
+                    .migrate()
+                    .expect("migrations apply");
+                db
             }
         }
     }
@@ -97,6 +265,7 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_dir_all(path);
             }
             Cleanup::Nothing => {}
+            Cleanup::PooledSchema { base_url, schema } => SchemaPool::give_back(base_url, schema),
             Cleanup::PostgresSchema { base_url, schema } => {
                 if let Ok(mut admin) = diesel::PgConnection::establish(base_url) {
                     let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
@@ -233,9 +402,7 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let app = TestApp::on(TestDb::create()).await;
-        app.state.db.migrate().expect("migrations apply");
-        app
+        TestApp::on(TestDb::migrated()).await
     }
 
     /// An app over `db` as it is, without migrating it.

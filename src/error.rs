@@ -288,6 +288,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(violations) => {
                 ApiError::Validation(violations.into_iter().map(FieldError::from).collect())
             }
+            ServiceError::BadParameter(bad) => {
+                ApiError::InvalidParameters(vec![FieldError::parameter(
+                    bad.parameter,
+                    bad.code,
+                    bad.detail,
+                )])
+            }
             ServiceError::KeyReused => ApiError::Validation(vec![FieldError::parameter(
                 "Idempotency-Key",
                 "reused",

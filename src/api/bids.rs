@@ -149,8 +149,14 @@ pub async fn update_bid(
     IfMatch(expected): IfMatch,
     body: web::Json<BidPatch>,
 ) -> ApiResult<HttpResponse> {
-    let bid =
-        bids::update_bid(&state, &principal, id.into_inner(), expected, body.into_inner()).await?;
+    let bid = bids::update_bid(
+        &state,
+        &principal,
+        id.into_inner(),
+        expected,
+        body.into_inner(),
+    )
+    .await?;
     Ok(respond(&bid))
 }
 

@@ -63,5 +63,9 @@ pub async fn get_contract(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let contract = contracts::get_contract(&state, &principal, id.into_inner()).await?;
-    Ok(tagged(HttpResponse::Ok(), etag(&contract.id, contract.version), &contract))
+    Ok(tagged(
+        HttpResponse::Ok(),
+        etag(&contract.id, contract.version),
+        &contract,
+    ))
 }

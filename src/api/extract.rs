@@ -68,7 +68,10 @@ impl FromRequest for IdempotencyKey {
                     ApiError::InvalidParameters(vec![FieldError::parameter(
                         "Idempotency-Key",
                         "format",
-                        format!("must be 1 to {} visible ASCII characters", keys::MAX_KEY_CHARS),
+                        format!(
+                            "must be 1 to {} visible ASCII characters",
+                            keys::MAX_KEY_CHARS
+                        ),
                     )])
                 }),
         )

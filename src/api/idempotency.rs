@@ -38,8 +38,7 @@ pub fn keyed(
 /// The answer as recorded, marked when replayed.
 pub fn respond(answer: Answer) -> HttpResponse {
     let recorded = answer.recorded;
-    let status =
-        StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
     if let Some(location) = recorded.location {
         builder.insert_header((header::LOCATION, location));

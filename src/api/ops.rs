@@ -36,9 +36,9 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    service::database_ready(&state).await.map_err(|e| {
-        ApiError::Unavailable(format!("the database does not answer: {e}"))
-    })?;
+    service::database_ready(&state)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".to_owned(),
     }))

@@ -10,10 +10,8 @@ use super::preconditions::{etag, tagged};
 use super::request::{created, location, repeatable_query};
 use super::responses as r;
 use crate::auth::{MaybePrincipal, Principal};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::service::partners::{
-    self, BadParameter, NewPartner, Partner, PartnerListQuery, PartnerPatch, PartnerSearch,
-};
+use crate::error::ApiResult;
+use crate::service::partners::{self, NewPartner, Partner, PartnerListQuery, PartnerPatch};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -27,14 +25,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// A partner with its ETag.
 fn respond(builder: HttpResponseBuilder, partner: &Partner) -> HttpResponse {
     tagged(builder, etag(&partner.id, partner.version), partner)
-}
-
-fn bad_parameter(bad: BadParameter) -> ApiError {
-    ApiError::InvalidParameters(vec![FieldError::parameter(
-        bad.parameter,
-        bad.code,
-        bad.detail,
-    )])
 }
 
 /// Search the directory.
@@ -60,8 +50,7 @@ pub async fn list_partners(
     PageParams(page): PageParams,
 ) -> ApiResult<HttpResponse> {
     let query: PartnerListQuery = repeatable_query(&req)?;
-    let search = PartnerSearch::new(query, page).map_err(bad_parameter)?;
-    let slice = partners::list_partners(&state, caller.0.as_ref(), search).await?;
+    let slice = partners::list_partners(&state, caller.0.as_ref(), query, page).await?;
     Ok(pagination::respond(&req, slice))
 }
 

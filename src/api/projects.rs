@@ -10,8 +10,7 @@ use super::preconditions::{etag, tagged};
 use super::request::{created, location};
 use super::responses as r;
 use crate::auth::{MaybePrincipal, Principal};
-use crate::domain::license;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
 use crate::service::projects::{
     self as service, NewProject, Project, ProjectListQuery, ProjectPatch,
 };
@@ -27,18 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 fn respond(builder: HttpResponseBuilder, project: &Project) -> HttpResponse {
     tagged(builder, etag(&project.id, project.version), project)
-}
-
-/// The `license` parameter as the SPDX list spells its id; anything else (a piece of an
-/// id, an expression, an unknown id) is refused rather than left to match nothing.
-fn license_parameter(id: &str) -> ApiResult<String> {
-    license::canonical_id(id).ok_or_else(|| {
-        ApiError::InvalidParameters(vec![FieldError::parameter(
-            "license",
-            "spdx",
-            format!("`{id}` is not an SPDX license id"),
-        )])
-    })
 }
 
 /// List upstream projects in slug order.
@@ -61,9 +48,7 @@ pub async fn list_projects(
     query: web::Query<ProjectListQuery>,
     PageParams(page): PageParams,
 ) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
-    let license_id = query.license.as_deref().map(license_parameter).transpose()?;
-    let slice = service::list_projects(&state, query, license_id, page).await?;
+    let slice = service::list_projects(&state, query.into_inner(), page).await?;
     Ok(pagination::respond(&req, slice))
 }
 

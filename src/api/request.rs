@@ -69,4 +69,3 @@ pub fn repeatable_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Ap
     serde_html_form::from_str(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
 }
-

@@ -122,8 +122,7 @@ pub async fn update_skill(
     IfMatch(expected): IfMatch,
     body: web::Json<SkillPatch>,
 ) -> ApiResult<HttpResponse> {
-    let skill =
-        service::update_skill(&state, &principal, &id, expected, body.into_inner()).await?;
+    let skill = service::update_skill(&state, &principal, &id, expected, body.into_inner()).await?;
     Ok(respond(HttpResponse::Ok(), &skill))
 }
 

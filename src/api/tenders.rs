@@ -134,9 +134,14 @@ pub async fn update_tender(
     IfMatch(expected): IfMatch,
     body: web::Json<TenderPatch>,
 ) -> ApiResult<HttpResponse> {
-    let tender =
-        tenders::update_tender(&state, &principal, id.into_inner(), expected, body.into_inner())
-            .await?;
+    let tender = tenders::update_tender(
+        &state,
+        &principal,
+        id.into_inner(),
+        expected,
+        body.into_inner(),
+    )
+    .await?;
     Ok(respond(HttpResponse::Ok(), &tender))
 }
 
@@ -275,9 +280,14 @@ pub async fn award_tender(
     IfMatch(expected): IfMatch,
     body: web::Json<Award>,
 ) -> ApiResult<HttpResponse> {
-    let outcome =
-        tenders::award_tender(&state, &principal, id.into_inner(), expected, body.into_inner())
-            .await?;
+    let outcome = tenders::award_tender(
+        &state,
+        &principal,
+        id.into_inner(),
+        expected,
+        body.into_inner(),
+    )
+    .await?;
     let tag = etag(&outcome.tender.id, outcome.tender.version);
     Ok(tagged(HttpResponse::Ok(), tag, &outcome))
 }

@@ -303,9 +303,7 @@ pub fn lock(conn: &mut DbConnection, target: Lockable, id: &str) -> QueryResult<
             target.table(),
             target.key()
         );
-        diesel::sql_query(sql)
-            .bind::<Text, _>(id)
-            .execute(pg)?;
+        diesel::sql_query(sql).bind::<Text, _>(id).execute(pg)?;
     }
     Ok(())
 }
@@ -362,9 +360,9 @@ where
             return conn
                 .transaction(|conn| work(conn).map_err(Rollback::Work))
                 .map_err(|e| match e {
-                Rollback::Work(e) => e,
-                Rollback::Query(e) => fail(e),
-            });
+                    Rollback::Work(e) => e,
+                    Rollback::Query(e) => fail(e),
+                });
         }
         DbConnection::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(fail)?

@@ -107,20 +107,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TenderRow>>
         .optional()
 }
 
-/// The catalogue skills named by `keys` (ids or slugs), as (id, slug): one query for a
-/// whole tender's required skills.
-pub fn resolve_skills(conn: &mut DbConnection, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
-    skills::table
-        .filter(skills::id.eq_any(keys).or(skills::slug.eq_any(keys)))
-        .select((skills::id, skills::slug))
-        .load(conn)
-}
-
-/// The id of the skill named by `key` (id or slug), if any.
-pub fn skill_id(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    Ok(resolve_skills(conn, &[key])?.pop().map(|(id, _)| id))
-}
-
 pub fn reference_taken(
     conn: &mut DbConnection,
     buyer_id: &str,

@@ -55,7 +55,8 @@ where
 {
     fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
         let rank = i32::from_sql(bytes)?;
-        SkillLevel::from_rank(rank).ok_or_else(|| format!("{rank} is not a skill level rank").into())
+        SkillLevel::from_rank(rank)
+            .ok_or_else(|| format!("{rank} is not a skill level rank").into())
     }
 }
 

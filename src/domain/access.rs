@@ -113,7 +113,11 @@ pub fn admin_only(principal: &Principal) -> Decision {
 }
 
 /// Active partners are public; others only to admins and to themselves.
-pub fn can_read_partner(caller: Option<&Principal>, partner_id: &str, status: PartnerStatus) -> Decision {
+pub fn can_read_partner(
+    caller: Option<&Principal>,
+    partner_id: &str,
+    status: PartnerStatus,
+) -> Decision {
     allow_if(
         status == PartnerStatus::Active
             || caller.is_some_and(|p| p.is_admin() || p.is_partner(partner_id)),
@@ -144,7 +148,10 @@ fn manages_tender(caller: Option<&Principal>, buyer_id: &str) -> bool {
 
 /// A tender once published is public; a draft exists only for its buyer and admins.
 pub fn can_read_tender(caller: Option<&Principal>, buyer_id: &str, published: bool) -> Decision {
-    allow_if(published || manages_tender(caller, buyer_id), Refusal::Hidden)
+    allow_if(
+        published || manages_tender(caller, buyer_id),
+        Refusal::Hidden,
+    )
 }
 
 /// Only its buyer and admins change a tender others can read.
@@ -270,9 +277,7 @@ pub fn bid_lead(principal: &Principal, requested: Option<&str>) -> Result<LeadCh
             code: "required",
             detail: "an admin names the lead partner",
         }),
-        _ => Err(Refusal::Forbidden(
-            "only partners (and admins) create bids",
-        )),
+        _ => Err(Refusal::Forbidden("only partners (and admins) create bids")),
     }
 }
 
@@ -414,7 +419,12 @@ mod tests {
     #[test]
     fn the_access_matrix_of_design_section_4() {
         // Columns: anonymous, admin, own partner, other partner, own buyer, other buyer.
-        assert_matrix("admin only", ["401", OK, "403", "403", "403", "403"], UNAUTHENTICATED, admin_only);
+        assert_matrix(
+            "admin only",
+            ["401", OK, "403", "403", "403", "403"],
+            UNAUTHENTICATED,
+            admin_only,
+        );
         for caller in callers() {
             let caller = caller.1;
             assert_eq!(
@@ -427,7 +437,11 @@ mod tests {
             .iter()
             .map(|(_, c)| outcome(can_read_partner(c.as_ref(), "p1", PartnerStatus::Pending)))
             .collect();
-        assert_eq!(pending, [HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN], "pending partner");
+        assert_eq!(
+            pending,
+            [HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN],
+            "pending partner"
+        );
         let listed: Vec<usize> = callers()
             .iter()
             .map(|(_, c)| listed_partner_statuses(c.as_ref()).len())
@@ -449,7 +463,11 @@ mod tests {
             .iter()
             .map(|(_, c)| outcome(can_read_tender(c.as_ref(), "b1", false)))
             .collect();
-        assert_eq!(draft, [HIDDEN, OK, HIDDEN, HIDDEN, OK, HIDDEN], "draft tender");
+        assert_eq!(
+            draft,
+            [HIDDEN, OK, HIDDEN, HIDDEN, OK, HIDDEN],
+            "draft tender"
+        );
         let published: Vec<&str> = callers()
             .iter()
             .map(|(_, c)| outcome(can_read_tender(c.as_ref(), "b1", true)))
@@ -477,11 +495,26 @@ mod tests {
     fn bids_are_sealed_from_the_buyer_until_evaluation() {
         let member = principal(Role::Partner, Some("p3"));
         let rows = [
-            (bid(BidStatus::Draft, TenderStatus::Published), [OK, OK, HIDDEN, HIDDEN, HIDDEN]),
-            (bid(BidStatus::Submitted, TenderStatus::Published), [OK, OK, HIDDEN, HIDDEN, HIDDEN]),
-            (bid(BidStatus::Submitted, TenderStatus::Evaluation), [OK, OK, HIDDEN, OK, HIDDEN]),
-            (bid(BidStatus::Withdrawn, TenderStatus::Evaluation), [OK, OK, HIDDEN, HIDDEN, HIDDEN]),
-            (bid(BidStatus::Awarded, TenderStatus::Awarded), [OK, OK, HIDDEN, OK, HIDDEN]),
+            (
+                bid(BidStatus::Draft, TenderStatus::Published),
+                [OK, OK, HIDDEN, HIDDEN, HIDDEN],
+            ),
+            (
+                bid(BidStatus::Submitted, TenderStatus::Published),
+                [OK, OK, HIDDEN, HIDDEN, HIDDEN],
+            ),
+            (
+                bid(BidStatus::Submitted, TenderStatus::Evaluation),
+                [OK, OK, HIDDEN, OK, HIDDEN],
+            ),
+            (
+                bid(BidStatus::Withdrawn, TenderStatus::Evaluation),
+                [OK, OK, HIDDEN, HIDDEN, HIDDEN],
+            ),
+            (
+                bid(BidStatus::Awarded, TenderStatus::Awarded),
+                [OK, OK, HIDDEN, OK, HIDDEN],
+            ),
         ];
         for (facts, expected) in rows {
             let seen: Vec<&str> = callers()
@@ -489,18 +522,38 @@ mod tests {
                 .skip(1)
                 .map(|(_, p)| outcome(can_read_bid(&p.expect("caller"), &facts)))
                 .collect();
-            assert_eq!(seen, expected, "{:?} on a {:?} tender", facts.status, facts.tender_status);
-            assert_eq!(outcome(can_read_bid(&member, &facts)), OK, "members always see");
+            assert_eq!(
+                seen, expected,
+                "{:?} on a {:?} tender",
+                facts.status, facts.tender_status
+            );
+            assert_eq!(
+                outcome(can_read_bid(&member, &facts)),
+                OK,
+                "members always see"
+            );
         }
         let lead = principal(Role::Partner, Some("p1"));
         let facts = bid(BidStatus::Draft, TenderStatus::Published);
         assert_eq!(outcome(can_act_on_bid(&lead, &facts, BidRole::Lead)), OK);
-        assert_eq!(outcome(can_act_on_bid(&member, &facts, BidRole::Lead)), FORBIDDEN);
-        assert_eq!(outcome(can_act_on_bid(&member, &facts, BidRole::Member)), OK);
-        assert_eq!(outcome(can_act_on_bid(&lead, &facts, BidRole::Member)), FORBIDDEN);
+        assert_eq!(
+            outcome(can_act_on_bid(&member, &facts, BidRole::Lead)),
+            FORBIDDEN
+        );
+        assert_eq!(
+            outcome(can_act_on_bid(&member, &facts, BidRole::Member)),
+            OK
+        );
+        assert_eq!(
+            outcome(can_act_on_bid(&lead, &facts, BidRole::Member)),
+            FORBIDDEN
+        );
         let admin = principal(Role::Admin, None);
         assert_eq!(outcome(can_act_on_bid(&admin, &facts, BidRole::Lead)), OK);
-        assert_eq!(outcome(can_act_on_bid(&admin, &facts, BidRole::Member)), FORBIDDEN);
+        assert_eq!(
+            outcome(can_act_on_bid(&admin, &facts, BidRole::Member)),
+            FORBIDDEN
+        );
     }
 
     #[test]
@@ -510,13 +563,24 @@ mod tests {
             bid_view(&buyer, "b1", TenderStatus::Published),
             Err(BidListRefusal::Sealed(TenderStatus::Published))
         );
-        assert_eq!(bid_view(&buyer, "b1", TenderStatus::Evaluation), Ok(BidView::Submitted));
+        assert_eq!(
+            bid_view(&buyer, "b1", TenderStatus::Evaluation),
+            Ok(BidView::Submitted)
+        );
         assert!(matches!(
-            bid_view(&principal(Role::Buyer, Some("b2")), "b1", TenderStatus::Evaluation),
+            bid_view(
+                &principal(Role::Buyer, Some("b2")),
+                "b1",
+                TenderStatus::Evaluation
+            ),
             Err(BidListRefusal::Refused(Refusal::Forbidden(_)))
         ));
         assert_eq!(
-            bid_view(&principal(Role::Partner, Some("p2")), "b1", TenderStatus::Published),
+            bid_view(
+                &principal(Role::Partner, Some("p2")),
+                "b1",
+                TenderStatus::Published
+            ),
             Ok(BidView::MemberOf("p2".to_owned()))
         );
         assert_eq!(
@@ -529,16 +593,31 @@ mod tests {
     fn who_leads_a_new_bid() {
         let partner = principal(Role::Partner, Some("p1"));
         let admin = principal(Role::Admin, None);
-        assert_eq!(bid_lead(&partner, None), Ok(LeadChoice::Lead("p1".to_owned())));
-        assert_eq!(bid_lead(&partner, Some("p1")), Ok(LeadChoice::Lead("p1".to_owned())));
+        assert_eq!(
+            bid_lead(&partner, None),
+            Ok(LeadChoice::Lead("p1".to_owned()))
+        );
+        assert_eq!(
+            bid_lead(&partner, Some("p1")),
+            Ok(LeadChoice::Lead("p1".to_owned()))
+        );
         assert!(matches!(
             bid_lead(&partner, Some("p2")),
-            Ok(LeadChoice::Invalid { code: "not_allowed", .. })
+            Ok(LeadChoice::Invalid {
+                code: "not_allowed",
+                ..
+            })
         ));
-        assert_eq!(bid_lead(&admin, Some("p2")), Ok(LeadChoice::Lead("p2".to_owned())));
+        assert_eq!(
+            bid_lead(&admin, Some("p2")),
+            Ok(LeadChoice::Lead("p2".to_owned()))
+        );
         assert!(matches!(
             bid_lead(&admin, None),
-            Ok(LeadChoice::Invalid { code: "required", .. })
+            Ok(LeadChoice::Invalid {
+                code: "required",
+                ..
+            })
         ));
         assert!(bid_lead(&principal(Role::Buyer, None), Some("p1")).is_err());
     }

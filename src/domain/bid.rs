@@ -207,8 +207,8 @@ mod tests {
         /// whole: cut points drawn in 1..10000, each share at least one basis point.
         fn whole_split() -> impl Strategy<Value = Vec<Share>> {
             (1usize..=20).prop_flat_map(|n| {
-                proptest::sample::subsequence((1..WHOLE_BPS).collect::<Vec<i32>>(), n - 1)
-                    .prop_map(|mut cuts| {
+                proptest::sample::subsequence((1..WHOLE_BPS).collect::<Vec<i32>>(), n - 1).prop_map(
+                    |mut cuts| {
                         cuts.sort_unstable();
                         let bounds: Vec<i32> = std::iter::once(0)
                             .chain(cuts)
@@ -222,7 +222,8 @@ mod tests {
                                 share_bps: w[1] - w[0],
                             })
                             .collect()
-                    })
+                    },
+                )
             })
         }
 

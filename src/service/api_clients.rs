@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::users::{check_organisation_exists, hash_secret, require_admin, validate_binding};
+use super::users::{check_organisation_exists, hash_secret, validate_binding};
 use super::validation::valid_id;
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::{
+    Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
+};
 use crate::db::api_clients::ApiClientRow;
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::access::{Principal, Role};

@@ -224,14 +224,15 @@ fn check_lead(
     lead_partner_id: &str,
     findings: &mut Findings,
 ) -> ServiceResult<()> {
-    let status = db::bids::partner_statuses(conn, &[lead_partner_id])?
-        .remove(lead_partner_id);
+    let status = db::bids::partner_statuses(conn, &[lead_partner_id])?.remove(lead_partner_id);
     match (status, principal.is_admin()) {
         (Some(PartnerStatus::Active), _) => {}
         (None, true) => findings.add("#/lead_partner_id", "not_found", "no such partner"),
-        (Some(_), true) => {
-            findings.add("#/lead_partner_id", "inactive", "only active partners may bid")
-        }
+        (Some(_), true) => findings.add(
+            "#/lead_partner_id",
+            "inactive",
+            "only active partners may bid",
+        ),
         (_, false) => {
             return Err(ServiceError::Forbidden(
                 "only active partners may bid".to_owned(),
@@ -352,9 +353,7 @@ pub async fn list_bids(
                         status.as_str(),
                         "bids are sealed until the tender reaches evaluation",
                     ),
-                    BidListRefusal::Refused(refusal) => {
-                        ServiceError::refusal(refusal, String::new)
-                    }
+                    BidListRefusal::Refused(refusal) => ServiceError::refusal(refusal, String::new),
                 })?;
             Ok::<_, ServiceError>(db::bids::list_for_tender(
                 conn,
@@ -497,22 +496,30 @@ pub async fn update_bid(
     expected: Expected,
     patch: BidPatch,
 ) -> ServiceResult<Bid> {
-    change_bid(state, principal, id, expected, BidRole::Lead, true, move |conn, bid, now| {
-        step(bid, BidAction::Edit, "edited")?;
-        let mut findings = Findings::new(findings_of(&patch));
-        if let Some(members) = &patch.members {
-            check_members(conn, &bid.row.lead_partner_id, members, &mut findings)?;
-            bid.members = member_rows(&bid.row.id, &bid.row.lead_partner_id, members, now);
-        }
-        findings.done()?;
-        if let Some(price) = patch.price_minor {
-            bid.row.price_minor = price;
-        }
-        if let Some(summary) = &patch.technical_summary {
-            bid.row.technical_summary.clone_from(summary);
-        }
-        Ok(())
-    })
+    change_bid(
+        state,
+        principal,
+        id,
+        expected,
+        BidRole::Lead,
+        true,
+        move |conn, bid, now| {
+            step(bid, BidAction::Edit, "edited")?;
+            let mut findings = Findings::new(findings_of(&patch));
+            if let Some(members) = &patch.members {
+                check_members(conn, &bid.row.lead_partner_id, members, &mut findings)?;
+                bid.members = member_rows(&bid.row.id, &bid.row.lead_partner_id, members, now);
+            }
+            findings.done()?;
+            if let Some(price) = patch.price_minor {
+                bid.row.price_minor = price;
+            }
+            if let Some(summary) = &patch.technical_summary {
+                bid.row.technical_summary.clone_from(summary);
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -525,57 +532,99 @@ async fn respond(
     response: MemberResponse,
 ) -> ServiceResult<Bid> {
     let partner_id = principal.partner_id.clone().unwrap_or_default();
-    change_bid(state, principal, id, expected, BidRole::Member, false, move |_, bid, now| {
-        step(bid, BidAction::Respond, "answered")?;
-        if let Some(member) = bid.members.iter_mut().find(|m| m.partner_id == partner_id) {
-            member.response = response;
-            member.responded_at = Some(now);
-        }
-        Ok(())
-    })
+    change_bid(
+        state,
+        principal,
+        id,
+        expected,
+        BidRole::Member,
+        false,
+        move |_, bid, now| {
+            step(bid, BidAction::Respond, "answered")?;
+            if let Some(member) = bid.members.iter_mut().find(|m| m.partner_id == partner_id) {
+                member.response = response;
+                member.responded_at = Some(now);
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
 /// A member confirms taking part in a draft bid.
-pub async fn confirm_bid(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Bid> {
+pub async fn confirm_bid(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Bid> {
     respond(state, principal, id, expected, MemberResponse::Confirmed).await
 }
 
 /// A member declines; the lead must change the members before it can submit.
-pub async fn decline_bid(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Bid> {
+pub async fn decline_bid(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Bid> {
     respond(state, principal, id, expected, MemberResponse::Declined).await
 }
 
 /// The lead submits a draft once every member has confirmed; before the deadline only.
-pub async fn submit_bid(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Bid> {
-    change_bid(state, principal, id, expected, BidRole::Lead, false, |_, bid, now| {
-        let responses: Vec<MemberResponse> = bid.members.iter().map(|m| m.response).collect();
-        if bid.row.status == BidStatus::Draft && !rules::all_confirmed(&responses) {
-            let waiting: Vec<&str> = bid
-                .members
-                .iter()
-                .filter(|m| m.response != MemberResponse::Confirmed)
-                .map(|m| m.partner_id.as_str())
-                .collect();
-            return Err(ServiceError::refused_in(
-                bid.row.status.as_str(),
-                format!(
-                    "every member must confirm before submission; waiting for {}",
-                    waiting.join(", ")
-                ),
-            ));
-        }
-        step(bid, BidAction::Submit, "submitted")?;
-        bid.row.submitted_at = Some(now);
-        Ok(())
-    })
+pub async fn submit_bid(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Bid> {
+    change_bid(
+        state,
+        principal,
+        id,
+        expected,
+        BidRole::Lead,
+        false,
+        |_, bid, now| {
+            let responses: Vec<MemberResponse> = bid.members.iter().map(|m| m.response).collect();
+            if bid.row.status == BidStatus::Draft && !rules::all_confirmed(&responses) {
+                let waiting: Vec<&str> = bid
+                    .members
+                    .iter()
+                    .filter(|m| m.response != MemberResponse::Confirmed)
+                    .map(|m| m.partner_id.as_str())
+                    .collect();
+                return Err(ServiceError::refused_in(
+                    bid.row.status.as_str(),
+                    format!(
+                        "every member must confirm before submission; waiting for {}",
+                        waiting.join(", ")
+                    ),
+                ));
+            }
+            step(bid, BidAction::Submit, "submitted")?;
+            bid.row.submitted_at = Some(now);
+            Ok(())
+        },
+    )
     .await
 }
 
 /// The lead withdraws a draft or submitted bid; before the deadline only.
-pub async fn withdraw_bid(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Bid> {
-    change_bid(state, principal, id, expected, BidRole::Lead, false, |_, bid, _| {
-        step(bid, BidAction::Withdraw, "withdrawn")
-    })
+pub async fn withdraw_bid(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Bid> {
+    change_bid(
+        state,
+        principal,
+        id,
+        expected,
+        BidRole::Lead,
+        false,
+        |_, bid, _| step(bid, BidAction::Withdraw, "withdrawn"),
+    )
     .await
 }

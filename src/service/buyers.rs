@@ -6,10 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::partners::{admin, checked};
 use super::patch::given;
-use super::validation::{invalid, non_blank, one_of, validate_with};
-use super::{Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::validation::{checked, invalid, non_blank, one_of, validate_with};
+use super::{Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written};
 use crate::db::{self, Lockable, buyers::BuyerFilter, buyers::BuyerRow};
 use crate::domain::access::{Principal, can_read_buyer};
 use crate::domain::directory::BuyerKind;
@@ -121,7 +120,7 @@ pub async fn list_buyers(
     query: BuyerListQuery,
     page: Page,
 ) -> ServiceResult<Slice<Buyer>> {
-    admin(principal)?;
+    require_admin(principal)?;
     let filter = BuyerFilter {
         q: query.q.filter(|q| !q.trim().is_empty()),
         kind: query.kind,
@@ -142,7 +141,7 @@ pub async fn create_buyer(
     principal: &Principal,
     body: NewBuyer,
 ) -> ServiceResult<Buyer> {
-    admin(principal)?;
+    require_admin(principal)?;
     validate_with(&body, Vec::new())?;
     let now = state.clock.now_naive();
     let row = BuyerRow {
@@ -191,7 +190,7 @@ pub async fn update_buyer(
     expected: Expected,
     patch: BuyerPatch,
 ) -> ServiceResult<Buyer> {
-    admin(principal)?;
+    require_admin(principal)?;
     validate_with(&patch, Vec::new())?;
     let id = id.to_owned();
     let now = state.clock.now_naive();

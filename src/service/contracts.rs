@@ -7,7 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Page, ServiceError, ServiceResult, Slice};
 use crate::db::bids::Bid;
-use crate::db::contracts::{Contract as ContractRecord, ContractFilter, ContractMemberRow, ContractRow};
+use crate::db::contracts::{
+    Contract as ContractRecord, ContractFilter, ContractMemberRow, ContractRow,
+};
 use crate::db::tenders::TenderRow;
 use crate::db::{self};
 use crate::domain::access::{self, Principal};
@@ -126,14 +128,24 @@ pub async fn list_contracts(
     let rows = state
         .db
         .run(move |conn| {
-            Ok::<_, ServiceError>(db::contracts::list(conn, &view, &filter, after.as_deref(), fetch)?)
+            Ok::<_, ServiceError>(db::contracts::list(
+                conn,
+                &view,
+                &filter,
+                after.as_deref(),
+                fetch,
+            )?)
         })
         .await?;
     Ok(Slice::of(&page, rows, |c| c.row.id.clone(), Contract::from))
 }
 
 /// One contract, for admins, its buyer and its members; anyone else: 404.
-pub async fn get_contract(state: &AppState, principal: &Principal, id: String) -> ServiceResult<Contract> {
+pub async fn get_contract(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> ServiceResult<Contract> {
     let view = access::contract_view(principal)
         .map_err(|refusal| ServiceError::refusal(refusal, String::new))?;
     state
@@ -141,8 +153,11 @@ pub async fn get_contract(state: &AppState, principal: &Principal, id: String) -
         .run(move |conn| {
             db::contracts::find(conn, &id)?
                 .filter(|contract| {
-                    let members: Vec<&str> =
-                        contract.members.iter().map(|m| m.partner_id.as_str()).collect();
+                    let members: Vec<&str> = contract
+                        .members
+                        .iter()
+                        .map(|m| m.partner_id.as_str())
+                        .collect();
                     view.shows(&contract.row.buyer_id, &members)
                 })
                 .map(Contract::from)

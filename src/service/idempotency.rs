@@ -31,7 +31,11 @@ pub struct Recorded {
 
 impl Recorded {
     /// The answer creating a resource: 201, where it lives, its tag, its representation.
-    pub fn created(location: String, etag: String, body: &impl serde::Serialize) -> ServiceResult<Recorded> {
+    pub fn created(
+        location: String,
+        etag: String,
+        body: &impl serde::Serialize,
+    ) -> ServiceResult<Recorded> {
         Ok(Recorded {
             status: 201,
             location: Some(location),

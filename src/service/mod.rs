@@ -32,6 +32,9 @@ pub enum ServiceError {
     /// The input breaks rules; one entry per bad field, each at its JSON pointer.
     #[error("{} invalid field(s)", .0.len())]
     Invalid(Vec<Violation>),
+    /// A query parameter whose value its type admits but the operation does not.
+    #[error("bad parameter `{}`", .0.parameter)]
+    BadParameter(BadParameter),
     /// An `Idempotency-Key` already used for another request.
     #[error("idempotency key reused for another request")]
     KeyReused,
@@ -59,6 +62,21 @@ pub enum ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// A query parameter refused: which, why (a stable code), and a sentence for people.
+/// (A query parameter is no body member, so no [`Violation`].)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParameter {
+    pub parameter: &'static str,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl From<BadParameter> for ServiceError {
+    fn from(bad: BadParameter) -> Self {
+        ServiceError::BadParameter(bad)
+    }
+}
 
 impl ServiceError {
     pub fn conflict(detail: impl Into<String>) -> ServiceError {
@@ -139,6 +157,12 @@ impl Findings {
     pub fn done(self) -> ServiceResult<()> {
         self.or_value(())
     }
+}
+
+/// Users, API clients, verification and the catalogue's writes are the admins'.
+pub fn require_admin(principal: &crate::domain::access::Principal) -> ServiceResult<()> {
+    crate::domain::access::admin_only(principal)
+        .map_err(|refusal| ServiceError::refusal(refusal, String::new))
 }
 
 /// Checks the caller's expectation against the version it is about to change: a caller

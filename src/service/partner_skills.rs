@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::partners::{admin, checked, locked_partner, may_write, visible_partner};
-use super::validation::{findings_of, one_of, web_url};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::partners::{locked_partner, may_write, visible_partner};
+use super::validation::{checked, findings_of, one_of, web_url};
+use super::{
+    Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
+};
 use crate::db::partner_skills::{HeldSkill, PartnerSkillRow};
 use crate::db::{self, DbConnection, skills::SkillRow};
 use crate::domain::Violation;
@@ -372,7 +374,7 @@ pub async fn verify_partner_skill(
     path: PartnerSkillPath,
     expected: Expected,
 ) -> ServiceResult<PartnerSkill> {
-    admin(principal)?;
+    require_admin(principal)?;
     let principal = principal.clone();
     let now = state.clock.now_naive();
     state

@@ -10,8 +10,11 @@ use validator::{Validate, ValidationError};
 
 use super::partner_skills::PartnerSkill;
 use super::patch::given;
-use super::validation::{findings_of, invalid, non_blank, one_of, validate_with, web_url};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::validation::{checked, findings_of, invalid, non_blank, one_of, validate_with, web_url};
+use super::{
+    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin,
+    written,
+};
 use crate::db::partners::{After, PartnerFilter, PartnerRow};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::access::{
@@ -22,7 +25,7 @@ use crate::domain::directory::{
 };
 use crate::domain::identifiers::{self, IdentifierError};
 use crate::domain::version::Expected;
-use crate::domain::{TextEnum, Violation, search};
+use crate::domain::{Violation, search};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -263,18 +266,9 @@ pub struct PartnerListQuery {
     pub sort: Option<PartnerSort>,
 }
 
-/// A list parameter whose value its type admits but the list does not: a 400 naming
-/// the parameter (a query parameter is no body member, so no [`Violation`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadParameter {
-    pub parameter: &'static str,
-    pub code: &'static str,
-    pub detail: &'static str,
-}
-
 /// A directory search whose parameters were checked: one page of it, in one order.
 #[derive(Debug)]
-pub struct PartnerSearch {
+struct PartnerSearch {
     query: PartnerListQuery,
     sort: PartnerSort,
     after: Option<After>,
@@ -284,7 +278,7 @@ pub struct PartnerSearch {
 impl PartnerSearch {
     /// Checks what the parameters' types cannot: the region, and that the cursor was
     /// issued for this sort order.
-    pub fn new(query: PartnerListQuery, page: Page) -> Result<PartnerSearch, BadParameter> {
+    fn new(query: PartnerListQuery, page: Page) -> Result<PartnerSearch, BadParameter> {
         let sort = query.sort.unwrap_or(PartnerSort::NameAscending);
         let after = page
             .after
@@ -299,7 +293,7 @@ impl PartnerSearch {
             return Err(BadParameter {
                 parameter: "region",
                 code: "region",
-                detail: "must be an ISO 3166-2:FR region code such as FR-IDF",
+                detail: "must be an ISO 3166-2:FR region code such as FR-IDF".to_owned(),
             });
         }
         Ok(PartnerSearch {
@@ -328,7 +322,7 @@ fn parse_after(sort: PartnerSort, cursor_key: &str) -> Result<After, BadParamete
     let bad_cursor = BadParameter {
         parameter: "cursor",
         code: "invalid",
-        detail: "is not a cursor of this list in this sort order",
+        detail: "is not a cursor of this list in this sort order".to_owned(),
     };
     let mut parts = cursor_key.splitn(3, '\n');
     let (Some(order), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
@@ -348,19 +342,6 @@ fn parse_after(sort: PartnerSort, cursor_key: &str) -> Result<After, BadParamete
             id,
         },
     })
-}
-
-/// A text that a `one_of::<T>` rule already admitted, as `T`: failing here is a bug.
-pub(super) fn checked<T: TextEnum>(text: &str) -> ServiceResult<T> {
-    T::parse(text).ok_or_else(|| {
-        ServiceError::Internal(format!("`{text}` passed validation but names no value"))
-    })
-}
-
-/// [`admin_only`], answered (its refusal is always a 403, so nothing is hidden).
-pub(super) fn admin(principal: &Principal) -> ServiceResult<()> {
-    admin_only(principal)
-        .map_err(|refusal| ServiceError::refusal(refusal, || "admins only".to_owned()))
 }
 
 fn no_partner(id: &str) -> String {
@@ -433,14 +414,15 @@ fn siren_taken(siren: &str) -> ServiceError {
 pub async fn list_partners(
     state: &AppState,
     caller: Option<&Principal>,
-    search: PartnerSearch,
+    query: PartnerListQuery,
+    page: Page,
 ) -> ServiceResult<Slice<Partner>> {
     let PartnerSearch {
         query,
         sort,
         after,
         page,
-    } = search;
+    } = PartnerSearch::new(query, page)?;
     let statuses = listed_partner_statuses(caller)
         .iter()
         .copied()
@@ -498,7 +480,7 @@ pub async fn create_partner(
     principal: &Principal,
     body: NewPartner,
 ) -> ServiceResult<Partner> {
-    admin(principal)?;
+    require_admin(principal)?;
     validate_with(&body, Vec::new())?;
     let now = state.clock.now_naive();
     let row = PartnerRow {
@@ -631,7 +613,7 @@ pub async fn delete_partner(
     id: &str,
     expected: Expected,
 ) -> ServiceResult<()> {
-    admin(principal)?;
+    require_admin(principal)?;
     let (principal, id) = (principal.clone(), id.to_owned());
     state
         .db

@@ -156,7 +156,6 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,9 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::patch::given;
-use super::skills::{admin_only, filter_skill_id, valid_slug};
+use super::skills::{filter_skill_id, valid_slug};
 use super::validation::{findings_of, non_blank, web_url};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::{
+    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin,
+    written,
+};
 use crate::db::projects::{ProjectFilter, ProjectRow};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::Violation;
@@ -259,12 +262,22 @@ fn checked<T: Clone>(findings: Findings, license: &Result<T, Violation>) -> Serv
 
 /// Projects in slug order, filtered. `license_id` is the `license` filter as the SPDX
 /// list spells it (see [`license::canonical_id`]); `query.license` is not read.
+/// The `license` filter as the SPDX list spells its id; anything else (a piece of an
+/// id, an expression, an unknown id) is refused rather than left to match nothing.
+fn license_filter(id: &str) -> Result<String, BadParameter> {
+    license::canonical_id(id).ok_or_else(|| BadParameter {
+        parameter: "license",
+        code: "spdx",
+        detail: format!("`{id}` is not an SPDX license id"),
+    })
+}
+
 pub async fn list_projects(
     state: &AppState,
     query: ProjectListQuery,
-    license_id: Option<String>,
     page: Page,
 ) -> ServiceResult<Slice<Project>> {
+    let license_id = query.license.as_deref().map(license_filter).transpose()?;
     state
         .db
         .run(move |conn| {
@@ -307,7 +320,7 @@ pub async fn create_project(
     principal: &Principal,
     body: NewProject,
 ) -> ServiceResult<Project> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let license = parse_license(&body.license);
     let mut found = findings_of(&body);
     found.extend(license.as_ref().err().cloned());
@@ -352,7 +365,7 @@ pub async fn update_project(
     expected: Expected,
     patch: ProjectPatch,
 ) -> ServiceResult<Project> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let license = patch.license.as_deref().map(parse_license).transpose();
     let mut found = findings_of(&patch);
     found.extend(license.as_ref().err().cloned());
@@ -416,7 +429,7 @@ pub async fn delete_project(
     key: &str,
     expected: Expected,
 ) -> ServiceResult<()> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let key = key.to_owned();
     state
         .db

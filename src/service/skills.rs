@@ -8,10 +8,12 @@ use validator::{Validate, ValidationError};
 
 use super::patch::{Given, given};
 use super::validation::{findings_of, invalid};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::{
+    Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
+};
 use crate::db::skills::{SkillFilter, SkillRow};
 use crate::db::{self, DbConnection, Lockable};
-use crate::domain::access::{self, Principal};
+use crate::domain::access::Principal;
 use crate::domain::skill::{self as rules, ParentError};
 use crate::domain::version::Expected;
 use crate::state::AppState;
@@ -147,12 +149,6 @@ pub struct SkillListQuery {
     pub parent: Option<String>,
 }
 
-/// The catalogue (skills and projects alike) is written by admins only.
-pub(super) fn admin_only(principal: &Principal) -> ServiceResult<()> {
-    access::admin_only(principal)
-        .map_err(|refusal| ServiceError::refusal(refusal, || "no such resource".to_owned()))
-}
-
 /// The id of the skill a list filter names by id or slug. An unknown skill is kept as
 /// given: it matches nothing, so the page comes back empty rather than as an error.
 pub(super) fn filter_skill_id(
@@ -176,7 +172,9 @@ fn slug_taken(slug: &str) -> ServiceError {
 /// The skill named by `key` (id or slug), locked for the transaction and read again
 /// under the lock: a concurrent writer may have changed or deleted it meanwhile.
 fn lock_skill(conn: &mut DbConnection, key: &str) -> ServiceResult<SkillRow> {
-    let id = db::skills::find(conn, key)?.ok_or_else(|| not_found(key))?.id;
+    let id = db::skills::find(conn, key)?
+        .ok_or_else(|| not_found(key))?
+        .id;
     db::lock(conn, Lockable::Skills, &id)?;
     db::skills::get(conn, &id)?.ok_or_else(|| not_found(key))
 }
@@ -255,7 +253,7 @@ pub async fn create_skill(
     principal: &Principal,
     body: NewSkill,
 ) -> ServiceResult<Skill> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let found = findings_of(&body);
     let now = state.clock.now_naive();
     let id = db::new_id();
@@ -297,7 +295,7 @@ pub async fn update_skill(
     expected: Expected,
     patch: SkillPatch,
 ) -> ServiceResult<Skill> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let found = findings_of(&patch);
     let now = state.clock.now_naive();
     let key = key.to_owned();
@@ -308,7 +306,9 @@ pub async fn update_skill(
             check_version(&expected, &current.id, current.version, false)?;
             let mut findings = Findings::new(found.clone());
             let parent_id = match &patch.parent_id {
-                Some(Some(parent)) => Some(resolve_parent(conn, &current.id, parent, &mut findings)?),
+                Some(Some(parent)) => {
+                    Some(resolve_parent(conn, &current.id, parent, &mut findings)?)
+                }
                 Some(None) => Some(None),
                 None => None,
             };
@@ -350,7 +350,7 @@ pub async fn delete_skill(
     key: &str,
     expected: Expected,
 ) -> ServiceResult<()> {
-    admin_only(principal)?;
+    require_admin(principal)?;
     let key = key.to_owned();
     state
         .db

@@ -10,9 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::contracts::{Contract, contract_for};
-use super::validation::{findings_of, invalid, non_blank, one_of};
+use super::skills::filter_skill_id;
+use super::validation::{checked, findings_of, invalid, non_blank, one_of};
 use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
-use crate::db::tenders::{Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility};
+use crate::db::tenders::{
+    Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility,
+};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::access::{self, Principal, Role};
 use crate::domain::bid::BidStatus;
@@ -294,11 +297,6 @@ fn stored_instant(at: DateTime<Utc>) -> NaiveDateTime {
     at.naive_utc().trunc_subsecs(6)
 }
 
-/// A name validation has already checked (`one_of`), as its enum.
-fn checked<T: crate::domain::TextEnum>(name: &str) -> ServiceResult<T> {
-    T::parse(name).ok_or_else(|| ServiceError::Internal(format!("`{name}` passed validation")))
-}
-
 fn not_found(id: &str) -> ServiceError {
     ServiceError::NotFound(format!("no tender `{id}`"))
 }
@@ -329,7 +327,11 @@ pub(super) fn lock_visible(
 }
 
 /// The locked tender, which `principal` must manage (its buyer or an admin).
-fn lock_managed(conn: &mut DbConnection, principal: &Principal, id: &str) -> ServiceResult<TenderRow> {
+fn lock_managed(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+) -> ServiceResult<TenderRow> {
     let row = lock_visible(conn, principal, id)?;
     access::can_manage_tender(principal, &row.buyer_id)
         .map_err(|refusal| ServiceError::refusal(refusal, || not_found(id).to_string()))?;
@@ -357,7 +359,7 @@ fn build_lots(
         .iter()
         .flat_map(|lot| lot.required_skills.iter().map(|r| r.skill.as_str()))
         .collect();
-    let known = db::tenders::resolve_skills(conn, &keys)?;
+    let known = db::skills::resolve(conn, &keys)?;
     let lookup = |key: &str| known.iter().find(|(id, slug)| id == key || slug == key);
     let mut built = Vec::with_capacity(lots.len());
     for (lot_index, lot) in lots.iter().enumerate() {
@@ -370,7 +372,11 @@ fn build_lots(
                 continue;
             };
             if required.iter().any(|(row, _)| row.skill_id == *skill_id) {
-                findings.add(pointer, "duplicate", "each skill may be required once per lot");
+                findings.add(
+                    pointer,
+                    "duplicate",
+                    "each skill may be required once per lot",
+                );
                 continue;
             }
             // A level validation refused is reported there; the row is never written.
@@ -437,7 +443,7 @@ pub async fn list_tenders(
         .run(move |conn| {
             let skill_id = match query.skill.as_ref().filter(|s| !s.trim().is_empty()) {
                 // An unknown skill is required by no lot: the page is empty.
-                Some(skill) => Some(db::tenders::skill_id(conn, skill)?.unwrap_or_else(|| skill.clone())),
+                Some(skill) => filter_skill_id(conn, Some(skill))?,
                 None => None,
             };
             let filter = TenderFilter {
@@ -448,7 +454,8 @@ pub async fn list_tenders(
                 deadline_after: query.deadline_after.map(stored_instant),
                 deadline_before: query.deadline_before.map(stored_instant),
             };
-            let rows = db::tenders::list(conn, &visibility, &filter, now, before.as_deref(), fetch)?;
+            let rows =
+                db::tenders::list(conn, &visibility, &filter, now, before.as_deref(), fetch)?;
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let lots = db::tenders::lots_of(conn, &ids)?;
             Ok::<_, ServiceError>((rows, lots))
@@ -461,14 +468,23 @@ pub async fn list_tenders(
             .or_default()
             .push(lot);
     }
-    Ok(Slice::of(&page, rows, |row| row.id.clone(), |row| {
-        let lots = lots_by_tender.remove(&row.id).unwrap_or_default();
-        Tender::new(row, lots, now)
-    }))
+    Ok(Slice::of(
+        &page,
+        rows,
+        |row| row.id.clone(),
+        |row| {
+            let lots = lots_by_tender.remove(&row.id).unwrap_or_default();
+            Tender::new(row, lots, now)
+        },
+    ))
 }
 
 /// One tender with its lots, as the caller may see it.
-pub async fn get_tender(state: &AppState, caller: Option<&Principal>, id: String) -> ServiceResult<Tender> {
+pub async fn get_tender(
+    state: &AppState,
+    caller: Option<&Principal>,
+    id: String,
+) -> ServiceResult<Tender> {
     let caller = caller.cloned();
     let now = state.clock.now_naive();
     state
@@ -483,17 +499,29 @@ pub async fn get_tender(state: &AppState, caller: Option<&Principal>, id: String
 
 /// A draft tender with its lots. A buyer creates tenders for itself; an admin names
 /// the buyer.
-pub async fn create_tender(state: &AppState, principal: &Principal, body: NewTender) -> ServiceResult<Tender> {
+pub async fn create_tender(
+    state: &AppState,
+    principal: &Principal,
+    body: NewTender,
+) -> ServiceResult<Tender> {
     let mut findings = Findings::new(findings_of(&body));
     let buyer_id = match (principal.role, &principal.buyer_id, &body.buyer_id) {
         (Role::Buyer, Some(own), None) => Some(own.clone()),
         (Role::Buyer, _, Some(_)) => {
-            findings.add("#/buyer_id", "not_allowed", "a buyer creates tenders for itself only");
+            findings.add(
+                "#/buyer_id",
+                "not_allowed",
+                "a buyer creates tenders for itself only",
+            );
             None
         }
         (Role::Admin, _, Some(buyer_id)) => Some(buyer_id.clone()),
         (Role::Admin, _, None) => {
-            findings.add("#/buyer_id", "required", "an admin names the buyer the tender is for");
+            findings.add(
+                "#/buyer_id",
+                "required",
+                "an admin names the buyer the tender is for",
+            );
             None
         }
         _ => {
@@ -567,7 +595,8 @@ pub async fn update_tender(
             };
             findings.done()?;
             check_version(&expected, &current.id, current.version, true)?;
-            lifecycle::transition(current.status_at(now), TenderAction::Edit, false).map_err(refused)?;
+            lifecycle::transition(current.status_at(now), TenderAction::Edit, false)
+                .map_err(refused)?;
             let mut next = current;
             if let Some(reference) = &patch.reference {
                 next.reference = reference.trim().to_owned();
@@ -629,18 +658,33 @@ pub async fn delete_tender(
 
 /// Publishes a draft: at least one lot, a required skill in every lot and a deadline
 /// ahead.
-pub async fn publish_tender(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Tender> {
+pub async fn publish_tender(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Tender> {
     move_tender(state, principal, id, expected, TenderAction::Publish).await
 }
 
 /// Ends bidding: to `evaluation` when bids were submitted, to `unsuccessful` when none
 /// was.
-pub async fn close_tender(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Tender> {
+pub async fn close_tender(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Tender> {
     move_tender(state, principal, id, expected, TenderAction::Close).await
 }
 
 /// Cancels a tender that is not final yet.
-pub async fn cancel_tender(state: &AppState, principal: &Principal, id: String, expected: Expected) -> ServiceResult<Tender> {
+pub async fn cancel_tender(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: Expected,
+) -> ServiceResult<Tender> {
     move_tender(state, principal, id, expected, TenderAction::Cancel).await
 }
 
@@ -661,13 +705,18 @@ async fn move_tender(
             let current = lock_managed(conn, &principal, &id)?;
             check_version(&expected, &current.id, current.version, false)?;
             let lots = lots_of_one(conn, &current)?;
-            let submitted = action == TenderAction::Close
-                && db::bids::count_submitted(conn, &current.id)? > 0;
-            let to = lifecycle::transition(current.status_at(now), action, submitted).map_err(refused)?;
+            let submitted =
+                action == TenderAction::Close && db::bids::count_submitted(conn, &current.id)? > 0;
+            let to = lifecycle::transition(current.status_at(now), action, submitted)
+                .map_err(refused)?;
             if action == TenderAction::Publish {
                 let skills: Vec<usize> = lots.iter().map(|l| l.required_skills.len()).collect();
-                Findings::new(lifecycle::publish_problems(&skills, current.submission_deadline, now))
-                    .done()?;
+                Findings::new(lifecycle::publish_problems(
+                    &skills,
+                    current.submission_deadline,
+                    now,
+                ))
+                .done()?;
             }
             let mut next = current;
             next.status = to;
@@ -705,8 +754,12 @@ pub async fn award_tender(
             check_version(&expected, &current.id, current.version, false)?;
             let lots = lots_of_one(conn, &current)?;
             let submitted = db::bids::with_status(conn, &current.id, BidStatus::Submitted)?;
-            lifecycle::transition(current.status_at(now), TenderAction::Award, !submitted.is_empty())
-                .map_err(refused)?;
+            lifecycle::transition(
+                current.status_at(now),
+                TenderAction::Award,
+                !submitted.is_empty(),
+            )
+            .map_err(refused)?;
             check_awards(&lots, &award, &submitted)?;
             let mut tender = current;
             tender.status = TenderStatus::Awarded;
@@ -733,7 +786,10 @@ pub async fn award_tender(
             }
             // In the order the awards were asked for.
             contracts.sort_by_key(|contract: &Contract| {
-                award.awards.iter().position(|a| a.lot_id == contract.lot_id)
+                award
+                    .awards
+                    .iter()
+                    .position(|a| a.lot_id == contract.lot_id)
             });
             Ok(AwardOutcome {
                 tender: Tender::new(tender, lots, now),
@@ -744,7 +800,11 @@ pub async fn award_tender(
 }
 
 /// The award's choices checked by the lifecycle's rules; each problem is a finding.
-fn check_awards(lots: &[LotRecord], award: &Award, submitted: &[db::bids::Bid]) -> ServiceResult<()> {
+fn check_awards(
+    lots: &[LotRecord],
+    award: &Award,
+    submitted: &[db::bids::Bid],
+) -> ServiceResult<()> {
     let lot_ids: Vec<&str> = lots.iter().map(|lot| lot.row.id.as_str()).collect();
     let submitted: Vec<SubmittedBid> = submitted
         .iter()

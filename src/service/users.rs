@@ -8,12 +8,14 @@ use validator::Validate;
 
 use super::patch::given;
 use super::validation::{findings_of, valid_id};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::{
+    Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
+};
 use crate::auth::password;
 use crate::db::users::{UserFilter, UserRow};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::Violation;
-use crate::domain::access::{self, MIN_PASSWORD_CHARS, Principal, Role, check_binding};
+use crate::domain::access::{MIN_PASSWORD_CHARS, Principal, Role, check_binding};
 use crate::domain::version::Expected;
 use crate::state::AppState;
 
@@ -119,11 +121,6 @@ pub struct UserListQuery {
     pub active: Option<bool>,
     /// Substring of the email, case-insensitive.
     pub q: Option<String>,
-}
-
-/// Users and API clients are managed by admins only.
-pub fn require_admin(principal: &Principal) -> ServiceResult<()> {
-    access::admin_only(principal).map_err(|refusal| ServiceError::refusal(refusal, String::new))
 }
 
 /// Emails are stored lower-cased and compared so: unique regardless of case.

@@ -93,6 +93,14 @@ fn describe(error: &ValidationError) -> String {
     }
 }
 
+/// A name that validation has already checked (`one_of`), as its enum; failing here is
+/// a bug, never a default.
+pub fn checked<T: TextEnum>(name: &str) -> ServiceResult<T> {
+    T::parse(name).ok_or_else(|| {
+        ServiceError::Internal(format!("`{name}` passed validation but names no value"))
+    })
+}
+
 /// A `validator` check with a fixed code and message, for custom rules.
 pub fn invalid(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(message.into())

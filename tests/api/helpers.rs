@@ -101,7 +101,8 @@ impl SchemaPool {
         for schema in stale {
             let pid = schema.name.split('_').nth(2).unwrap_or_default();
             if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name));
+                let _ =
+                    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name));
             }
         }
     }
@@ -168,9 +169,14 @@ impl SchemaPool {
         admin
             .batch_execute(&format!("CREATE SCHEMA {schema}"))
             .expect("create test schema");
-        Db::new(&schema_url(base_url, &schema), Backend::Postgres, 1, Duration::from_secs(5))
-            .migrate()
-            .expect("migrations apply");
+        Db::new(
+            &schema_url(base_url, &schema),
+            Backend::Postgres,
+            1,
+            Duration::from_secs(5),
+        )
+        .migrate()
+        .expect("migrations apply");
         let mut pool = SCHEMA_POOL.lock().unwrap_or_else(|e| e.into_inner());
         if pool.empty_all.is_none() {
             pool.empty_all = Some(Self::delete_statements(&mut admin, &schema));
@@ -186,8 +192,8 @@ impl SchemaPool {
             .empty_all
             .clone()
             .unwrap_or_default();
-        let emptied = diesel::PgConnection::establish(&schema_url(base_url, schema))
-            .and_then(|mut conn| {
+        let emptied =
+            diesel::PgConnection::establish(&schema_url(base_url, schema)).and_then(|mut conn| {
                 conn.batch_execute(&format!("BEGIN; {empty_all} COMMIT;"))
                     .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
             });

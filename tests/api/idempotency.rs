@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use crate::bids::{bids_path, listed, solo_body};
 use crate::fixtures::{Scene, bid_action, bid_path, consortium_body, lot_id, published};
 use crate::helpers::{TestApp, TestResponse};
-use ose_api::service::bids::NewBid;
 use ose_api::domain::idempotency::fingerprint;
+use ose_api::service::bids::NewBid;
 
 /// `POST path` as `token` with `Idempotency-Key: key`.
 async fn post_with_key(

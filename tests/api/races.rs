@@ -18,7 +18,11 @@ use ose_api::domain::access::Role;
 const ROUNDS: usize = 6;
 
 /// Sends both requests at once and waits for both answers.
-async fn race(app: &TestApp, first: actix_web::test::TestRequest, second: actix_web::test::TestRequest) -> (TestResponse, TestResponse) {
+async fn race(
+    app: &TestApp,
+    first: actix_web::test::TestRequest,
+    second: actix_web::test::TestRequest,
+) -> (TestResponse, TestResponse) {
     futures_util::future::join(app.send(first), app.send(second)).await
 }
 
@@ -30,7 +34,12 @@ async fn read(app: &TestApp, token: &str, path: &str) -> Value {
     app.get(path, Some(token)).await.ok(200)
 }
 
-fn award_request(token: &str, tender: &Value, lot: &str, bid: &Value) -> actix_web::test::TestRequest {
+fn award_request(
+    token: &str,
+    tender: &Value,
+    lot: &str,
+    bid: &Value,
+) -> actix_web::test::TestRequest {
     post(&format!("{}/award", tender_path(tender)), token)
         .set_json(json!({"awards": [{"lot_id": lot, "bid_id": bid["id"]}]}))
 }
@@ -42,7 +51,9 @@ async fn a_submission_racing_a_close_never_lands_on_a_concluded_tender() {
     for round in 0..ROUNDS {
         let tender = published(&app, &scene, &format!("RACE-CLOSE-{round}")).await;
         let bid = consortium_bid(&app, &scene, &tender, &lot_id(&tender, 0)).await;
-        bid_action(&app, &scene.member, &bid, "confirm").await.ok(200);
+        bid_action(&app, &scene.member, &bid, "confirm")
+            .await
+            .ok(200);
         let (submit, close) = race(
             &app,
             post(&format!("{}/submit", bid_path(&bid)), &scene.lead),
@@ -87,7 +98,9 @@ async fn a_submission_racing_an_award_is_either_in_it_or_refused() {
             .ok(201);
         let close_and_award = async {
             let closed = action(&app, &scene.buyer, &tender, "close").await;
-            let awarded = app.send(award_request(&scene.buyer, &tender, &lot, &winner)).await;
+            let awarded = app
+                .send(award_request(&scene.buyer, &tender, &lot, &winner))
+                .await;
             (closed, awarded)
         };
         let (submit, (closed, awarded)) = futures_util::future::join(
@@ -105,7 +118,12 @@ async fn a_submission_racing_an_award_is_either_in_it_or_refused() {
             submit.problem(409);
             assert_eq!(late["status"], "draft", "round {round}");
         }
-        let bids = read(&app, &scene.admin, &format!("{}/bids", tender_path(&tender))).await;
+        let bids = read(
+            &app,
+            &scene.admin,
+            &format!("{}/bids", tender_path(&tender)),
+        )
+        .await;
         let statuses: Vec<&str> = bids["items"]
             .as_array()
             .expect("bids")
@@ -153,10 +171,17 @@ async fn of_concurrent_awards_one_wins_and_the_others_conflict() {
         let contracts = read(
             &app,
             &scene.admin,
-            &format!("/api/v1/contracts?tender_id={}", tender["id"].as_str().expect("id")),
+            &format!(
+                "/api/v1/contracts?tender_id={}",
+                tender["id"].as_str().expect("id")
+            ),
         )
         .await;
-        assert_eq!(contracts["items"].as_array().expect("items").len(), 1, "round {round}");
+        assert_eq!(
+            contracts["items"].as_array().expect("items").len(),
+            1,
+            "round {round}"
+        );
     }
 }
 
@@ -175,8 +200,14 @@ async fn two_admins_demoting_each_other_leave_one_admin() {
                 .set_json(json!({"role": "buyer", "buyer_id": buyer_id}))
         };
         let (one, two) = race(&app, demote(&first, &second_id), demote(&second, &first_id)).await;
-        let succeeded = [&one, &two].iter().filter(|a| a.status.is_success()).count();
-        assert_eq!(succeeded, 1, "round {round}: exactly one demotion goes through");
+        let succeeded = [&one, &two]
+            .iter()
+            .filter(|a| a.status.is_success())
+            .count();
+        assert_eq!(
+            succeeded, 1,
+            "round {round}: exactly one demotion goes through"
+        );
         for refused in [&one, &two].into_iter().filter(|a| !a.status.is_success()) {
             // Refused as the last admin, or because its caller was demoted first.
             assert!(
@@ -185,12 +216,20 @@ async fn two_admins_demoting_each_other_leave_one_admin() {
                 String::from_utf8_lossy(&refused.body)
             );
         }
-        let survivor = if one.status.is_success() { &first } else { &second };
+        let survivor = if one.status.is_success() {
+            &first
+        } else {
+            &second
+        };
         let admins = app
             .get("/api/v1/users?role=admin&active=true", Some(survivor))
             .await
             .ok(200);
-        assert_eq!(admins["items"].as_array().expect("items").len(), 1, "round {round}");
+        assert_eq!(
+            admins["items"].as_array().expect("items").len(),
+            1,
+            "round {round}"
+        );
     }
 }
 

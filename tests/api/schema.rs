@@ -8,15 +8,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use ose_api::db::schema::{
     api_clients, bid_members, bids, buyers, contract_members, contracts, idempotency_keys,
-    login_failures, lot_skills, lots, partner_skills, partners, project_skills, projects,
-    skills, tenders, users,
+    login_failures, lot_skills, lots, partner_skills, partners, project_skills, projects, skills,
+    tenders, users,
 };
 use ose_api::db::{Backend, Db, DbConnection};
 use serde_json::json;
 
-use crate::fixtures::{
-    Scene, action, bid_action, consortium_body, lot_id, published, tender_path,
-};
+use crate::fixtures::{Scene, action, bid_action, consortium_body, lot_id, published, tender_path};
 use crate::helpers::{TestApp, TestDb};
 
 #[derive(QueryableByName, Debug)]
@@ -139,8 +137,11 @@ fn read_every_table(conn: &mut DbConnection) -> Vec<(&'static str, usize)> {
         read!(conn, buyers as BuyerRow, search_text: String),
         read!(conn, partner_skills as PartnerSkillRow),
         read!(conn, projects as ProjectRow, search_text: String),
-        read!(conn, project_skills as tuple (String, String)),
-        read!(conn, login_failures as tuple (String, String, chrono::NaiveDateTime)),
+        read!(conn, project_skills as tuple(String, String)),
+        read!(
+            conn,
+            login_failures as tuple(String, String, chrono::NaiveDateTime)
+        ),
         read!(conn, tenders as TenderRow, search_text: String),
         read!(conn, lots as LotRow),
         read!(conn, lot_skills as LotSkillRow),
@@ -184,9 +185,12 @@ async fn every_table_reads_back_as_its_row_type() {
     )
     .await
     .ok(201);
-    app.login(&format!("nobody-{}@example.org", uuid::Uuid::now_v7().simple()), "wrong password")
-        .await
-        .problem(401);
+    app.login(
+        &format!("nobody-{}@example.org", uuid::Uuid::now_v7().simple()),
+        "wrong password",
+    )
+    .await
+    .problem(401);
     let tender = published(&app, &scene, "SCHEMA-1").await;
     let bid = app
         .send(
@@ -200,7 +204,9 @@ async fn every_table_reads_back_as_its_row_type() {
         )
         .await
         .ok(201);
-    bid_action(&app, &scene.member, &bid, "confirm").await.ok(200);
+    bid_action(&app, &scene.member, &bid, "confirm")
+        .await
+        .ok(200);
     bid_action(&app, &scene.lead, &bid, "submit").await.ok(200);
     action(&app, &scene.buyer, &tender, "close").await.ok(200);
     app.post(

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::idempotency::{self, Answer, Keyed, Recorded};
+use super::patch::Patch;
 use super::tenders::{lock_visible, refused, visible};
 use super::validation::findings_of;
 use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
@@ -139,17 +140,17 @@ pub struct NewBid {
 #[schema(example = json!({"price_minor": 72000000}))]
 pub struct BidPatch {
     #[validate(length(min = 1, max = MAX_MEMBERS), nested)]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub members: Option<Vec<NewMember>>,
+    #[serde(default)]
+    #[schema(value_type = Vec<NewMember>)]
+    pub members: Patch<Vec<NewMember>>,
     #[validate(range(min = 1))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub price_minor: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    pub price_minor: Patch<i64>,
     #[validate(length(max = 20000))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub technical_summary: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub technical_summary: Patch<String>,
 }
 
 /// The tender must take bids now: published and before its deadline.
@@ -506,15 +507,15 @@ pub async fn update_bid(
         move |conn, bid, now| {
             step(bid, BidAction::Edit, "edited")?;
             let mut findings = Findings::new(findings_of(&patch));
-            if let Some(members) = &patch.members {
+            if let Some(members) = patch.members.as_given() {
                 check_members(conn, &bid.row.lead_partner_id, members, &mut findings)?;
                 bid.members = member_rows(&bid.row.id, &bid.row.lead_partner_id, members, now);
             }
             findings.done()?;
-            if let Some(price) = patch.price_minor {
+            if let Some(&price) = patch.price_minor.as_given() {
                 bid.row.price_minor = price;
             }
-            if let Some(summary) = &patch.technical_summary {
+            if let Some(summary) = patch.technical_summary.as_given() {
                 bid.row.technical_summary.clone_from(summary);
             }
             Ok(())

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::patch::given;
-use super::validation::{checked, invalid, non_blank, one_of, validate_with};
+use super::patch::{Given, Patch};
+use super::validation::{checked, invalid, non_blank, on_text, one_of, validate_with};
 use super::{Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written};
 use crate::db::{self, Lockable, buyers::BuyerFilter, buyers::BuyerRow};
 use crate::domain::access::{Principal, can_read_buyer};
@@ -50,10 +50,12 @@ impl From<BuyerRow> for Buyer {
     }
 }
 
-fn valid_siret(siret: &str) -> Result<(), ValidationError> {
-    identifiers::check_siret(siret).map_err(|e| match e {
-        IdentifierError::Format => invalid("format", "must be 14 digits"),
-        IdentifierError::Checksum => invalid("checksum", "fails the SIRET (Luhn) check"),
+fn valid_siret(siret: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
+    on_text(siret, |siret| {
+        identifiers::check_siret(siret).map_err(|e| match e {
+            IdentifierError::Format => invalid("format", "must be 14 digits"),
+            IdentifierError::Checksum => invalid("checksum", "fails the SIRET (Luhn) check"),
+        })
     })
 }
 
@@ -80,21 +82,21 @@ pub struct NewBuyer {
 #[schema(example = json!({"contact_email": "marches@ministere-demo.example"}))]
 pub struct BuyerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Patch<String>,
     #[validate(custom(function = "valid_siret"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub siret: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub siret: Patch<String>,
     #[validate(custom(function = "one_of::<BuyerKind>"))]
+    #[serde(default)]
     #[schema(value_type = BuyerKind)]
-    #[serde(default, deserialize_with = "given")]
-    pub kind: Option<String>,
+    pub kind: Patch<String>,
     #[validate(email, length(max = 254))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub contact_email: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub contact_email: Patch<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -201,19 +203,19 @@ pub async fn update_buyer(
             let mut next = db::buyers::find(conn, &id)?
                 .ok_or_else(|| ServiceError::NotFound(no_buyer(&id)))?;
             check_version(&expected, &next.id, next.version, false)?;
-            if let Some(siret) = &patch.siret {
+            if let Some(siret) = patch.siret.as_given() {
                 if *siret != next.siret && db::buyers::find_by_siret(conn, siret)?.is_some() {
                     return Err(siret_taken(siret));
                 }
                 next.siret = siret.clone();
             }
-            if let Some(name) = &patch.name {
+            if let Some(name) = patch.name.as_given() {
                 next.name = name.trim().to_owned();
             }
-            if let Some(kind) = &patch.kind {
+            if let Some(kind) = patch.kind.as_given() {
                 next.kind = checked(kind)?;
             }
-            if let Some(contact_email) = &patch.contact_email {
+            if let Some(contact_email) = patch.contact_email.as_given() {
                 next.contact_email = contact_email.trim().to_owned();
             }
             next.updated_at = now;

@@ -9,8 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::partner_skills::PartnerSkill;
-use super::patch::given;
-use super::validation::{checked, findings_of, invalid, non_blank, one_of, validate_with, web_url};
+use super::patch::{Given, Patch};
+use super::validation::{
+    checked, findings_of, invalid, non_blank, on_text, one_of, validate_with, web_url,
+};
 use super::{
     BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin,
     written,
@@ -97,22 +99,26 @@ impl Partner {
     }
 }
 
-pub fn valid_siren(siren: &str) -> Result<(), ValidationError> {
-    identifiers::check_siren(siren).map_err(|e| match e {
-        IdentifierError::Format => invalid("format", "must be 9 digits"),
-        IdentifierError::Checksum => invalid("checksum", "fails the SIREN (Luhn) check"),
+pub fn valid_siren(siren: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
+    on_text(siren, |siren| {
+        identifiers::check_siren(siren).map_err(|e| match e {
+            IdentifierError::Format => invalid("format", "must be 9 digits"),
+            IdentifierError::Checksum => invalid("checksum", "fails the SIREN (Luhn) check"),
+        })
     })
 }
 
-pub fn valid_region(region: &str) -> Result<(), ValidationError> {
-    if rules::is_region(region) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "region",
-            "must be an ISO 3166-2:FR region code such as FR-IDF",
-        ))
-    }
+pub fn valid_region(region: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
+    on_text(region, |region| {
+        if rules::is_region(region) {
+            Ok(())
+        } else {
+            Err(invalid(
+                "region",
+                "must be an ISO 3166-2:FR region code such as FR-IDF",
+            ))
+        }
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -163,68 +169,68 @@ pub struct NewPartner {
 #[schema(example = json!({"headcount": 45, "website": "https://oslandia.com/en/"}))]
 pub struct PartnerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub legal_name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub legal_name: Patch<String>,
     /// Admin only.
     #[validate(custom(function = "valid_siren"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub siren: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub siren: Patch<String>,
     #[validate(custom(function = "one_of::<PartnerKind>"))]
+    #[serde(default)]
     #[schema(value_type = PartnerKind)]
-    #[serde(default, deserialize_with = "given")]
-    pub kind: Option<String>,
+    pub kind: Patch<String>,
     /// Admin only.
     #[validate(custom(function = "one_of::<Membership>"))]
+    #[serde(default)]
     #[schema(value_type = Membership)]
-    #[serde(default, deserialize_with = "given")]
-    pub membership: Option<String>,
+    pub membership: Patch<String>,
     /// Admin only.
     #[validate(custom(function = "one_of::<PartnerStatus>"))]
+    #[serde(default)]
     #[schema(value_type = PartnerStatus)]
-    #[serde(default, deserialize_with = "given")]
-    pub status: Option<String>,
+    pub status: Patch<String>,
     /// Admin only.
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub verified: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = bool)]
+    pub verified: Patch<bool>,
     /// A URL, or `null` to remove it.
-    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "web_url"))]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
+    pub website: Patch<Option<String>>,
     #[validate(email, length(max = 254))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub contact_email: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub contact_email: Patch<String>,
     #[validate(custom(function = "valid_region"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub region: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub region: Patch<String>,
     /// A number, or `null` to remove it.
-    #[serde(default, deserialize_with = "given")]
     #[validate(range(min = 0, max = 1_000_000))]
+    #[serde(default)]
     #[schema(value_type = Option<i32>)]
-    pub headcount: Option<Option<i32>>,
+    pub headcount: Patch<Option<i32>>,
     #[validate(length(max = 5000))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub description: Patch<String>,
 }
 
 impl PartnerPatch {
     /// The admin-only fields this patch sends, as 422 entries.
     fn admin_fields_sent(&self) -> Vec<Violation> {
         [
-            ("siren", self.siren.is_some()),
-            ("membership", self.membership.is_some()),
-            ("status", self.status.is_some()),
-            ("verified", self.verified.is_some()),
+            ("siren", self.siren.is_given()),
+            ("membership", self.membership.is_given()),
+            ("status", self.status.is_given()),
+            ("verified", self.verified.is_given()),
         ]
         .into_iter()
         .filter(|(_, sent)| *sent)
@@ -561,43 +567,43 @@ fn apply_patch(
     now: NaiveDateTime,
 ) -> ServiceResult<PartnerRow> {
     let mut next = current;
-    if let Some(siren) = &patch.siren {
+    if let Some(siren) = patch.siren.as_given() {
         if *siren != next.siren && db::partners::find_by_siren(conn, siren)?.is_some() {
             return Err(siren_taken(siren));
         }
         next.siren = siren.clone();
     }
-    if let Some(name) = &patch.name {
+    if let Some(name) = patch.name.as_given() {
         next.name = name.trim().to_owned();
     }
-    if let Some(legal_name) = &patch.legal_name {
+    if let Some(legal_name) = patch.legal_name.as_given() {
         next.legal_name = legal_name.trim().to_owned();
     }
-    if let Some(kind) = &patch.kind {
+    if let Some(kind) = patch.kind.as_given() {
         next.kind = checked(kind)?;
     }
-    if let Some(membership) = &patch.membership {
+    if let Some(membership) = patch.membership.as_given() {
         next.membership = checked(membership)?;
     }
-    if let Some(status) = &patch.status {
+    if let Some(status) = patch.status.as_given() {
         next.status = checked(status)?;
     }
-    if let Some(verified) = patch.verified {
+    if let Some(&verified) = patch.verified.as_given() {
         next.verified = verified;
     }
-    if let Some(website) = &patch.website {
+    if let Some(website) = patch.website.as_given() {
         next.website = website.clone();
     }
-    if let Some(contact_email) = &patch.contact_email {
+    if let Some(contact_email) = patch.contact_email.as_given() {
         next.contact_email = contact_email.trim().to_owned();
     }
-    if let Some(region) = &patch.region {
+    if let Some(region) = patch.region.as_given() {
         next.region = region.clone();
     }
-    if let Some(headcount) = patch.headcount {
+    if let Some(&headcount) = patch.headcount.as_given() {
         next.headcount = headcount;
     }
-    if let Some(description) = &patch.description {
+    if let Some(description) = patch.description.as_given() {
         next.description = description.clone();
     }
     next.updated_at = now;

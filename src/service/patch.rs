@@ -1,12 +1,13 @@
 //! `Patch<T>`: one member of a partial update, absent (leave it) or given (set it). A
 //! nullable member is a `Patch<Option<T>>`, where `null` is given as `None` (clear it);
 //! on any other member `null` is refused like any wrong type, never read as "unchanged".
-//! Its schema is `T`'s, and the validator rules of `T` apply to a given value.
+//! The validator rules of `T` apply to a given value. A request type declares each
+//! member `#[serde(default)]` (absent unless sent) and documents it as what it holds,
+//! `#[schema(value_type = T)]`.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use utoipa::openapi::{RefOr, schema::Schema};
 use validator::{Validate, ValidateEmail, ValidateLength, ValidateRange, ValidationErrors};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,29 +25,8 @@ impl<T> Patch<T> {
         }
     }
 
-    pub fn into_given(self) -> Option<T> {
-        match self {
-            Patch::Absent => None,
-            Patch::Given(value) => Some(value),
-        }
-    }
-
     pub fn is_given(&self) -> bool {
         matches!(self, Patch::Given(_))
-    }
-
-    /// Writes a given value into `target`.
-    pub fn apply_to(self, target: &mut T) {
-        if let Patch::Given(value) = self {
-            *target = value;
-        }
-    }
-
-    /// Writes a given value, transformed, into `target`.
-    pub fn apply_with<U>(self, target: &mut U, transform: impl FnOnce(T) -> U) {
-        if let Patch::Given(value) = self {
-            *target = transform(value);
-        }
     }
 }
 
@@ -61,22 +41,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
 impl<T: Serialize> Serialize for Patch<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.as_given().serialize(serializer)
-    }
-}
-
-impl<T: utoipa::PartialSchema> utoipa::PartialSchema for Patch<T> {
-    fn schema() -> RefOr<Schema> {
-        T::schema()
-    }
-}
-
-impl<T: utoipa::ToSchema> utoipa::ToSchema for Patch<T> {
-    fn name() -> Cow<'static, str> {
-        T::name()
-    }
-
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        T::schemas(schemas);
     }
 }
 
@@ -144,40 +108,21 @@ impl<T: Validate> Validate for Patch<T> {
     }
 }
 
-/// A PATCH member as given: absent is `None` (with `#[serde(default)]`), given is
-/// `Some(value)`. On an `Option<Option<T>>` field an explicit `null` is `Some(None)` (clear
-/// it); on an `Option<T>` field a `null` is refused like any other wrong type, rather than
-/// silently read as "unchanged". Use with `#[serde(default, deserialize_with = "given")]`.
-pub fn given<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[derive(Debug, Deserialize, Validate)]
-    #[serde(default, deny_unknown_fields)]
+    #[serde(deny_unknown_fields)]
     struct Sample {
         #[validate(length(max = 3))]
+        #[serde(default)]
         name: Patch<String>,
         #[validate(range(min = 1))]
+        #[serde(default)]
         count: Patch<i32>,
+        #[serde(default)]
         note: Patch<Option<String>>,
-    }
-
-    impl Default for Sample {
-        fn default() -> Self {
-            Sample {
-                name: Patch::Absent,
-                count: Patch::Absent,
-                note: Patch::Absent,
-            }
-        }
     }
 
     fn read(json: &str) -> Result<Sample, serde_json::Error> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::patch::given;
+use super::patch::Patch;
 use super::skills::{filter_skill_id, valid_slug};
 use super::validation::{findings_of, non_blank, web_url};
 use super::{
@@ -115,38 +115,38 @@ pub struct NewProject {
 #[schema(example = json!({"license": "GPL-2.0-or-later", "skills": ["postgis"]}))]
 pub struct ProjectPatch {
     #[validate(custom(function = "valid_slug"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub slug: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub slug: Patch<String>,
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Patch<String>,
     #[validate(custom(function = "web_url"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub repository_url: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub repository_url: Patch<String>,
     /// A URL, or `null` to remove it.
-    #[serde(default, deserialize_with = "given")]
     #[validate(custom(function = "web_url"))]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub license: Option<String>,
+    pub website: Patch<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub license: Patch<String>,
     #[validate(length(max = 5000))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub description: Patch<String>,
     /// Replaces the linked skills.
     #[validate(length(max = 50))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub skills: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub skills: Patch<Vec<String>>,
     /// A partner id, or `null` when no partner of the network publishes it.
-    #[serde(default, deserialize_with = "given")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub steward_partner_id: Option<Option<String>>,
+    pub steward_partner_id: Patch<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -366,7 +366,12 @@ pub async fn update_project(
     patch: ProjectPatch,
 ) -> ServiceResult<Project> {
     require_admin(principal)?;
-    let license = patch.license.as_deref().map(parse_license).transpose();
+    let license = patch
+        .license
+        .as_given()
+        .map(String::as_str)
+        .map(parse_license)
+        .transpose();
     let mut found = findings_of(&patch);
     found.extend(license.as_ref().err().cloned());
     let now = state.clock.now_naive();
@@ -379,36 +384,40 @@ pub async fn update_project(
             let mut findings = Findings::new(found.clone());
             let skill_ids = patch
                 .skills
-                .as_deref()
+                .as_given()
+                .map(Vec::as_slice)
                 .map(|given| resolve_skills(conn, given, &mut findings))
                 .transpose()?;
-            let steward = patch.steward_partner_id.as_ref().and_then(Option::as_deref);
+            let steward = patch
+                .steward_partner_id
+                .as_given()
+                .and_then(Option::as_deref);
             check_steward(conn, steward, &mut findings)?;
             let license = checked(findings, &license)?;
             let mut next = current.clone();
-            if let Some(slug) = &patch.slug {
+            if let Some(slug) = patch.slug.as_given() {
                 if *slug != current.slug && db::projects::find(conn, slug)?.is_some() {
                     return Err(slug_taken(slug));
                 }
                 next.slug = slug.clone();
             }
-            if let Some(name) = &patch.name {
+            if let Some(name) = patch.name.as_given() {
                 next.name = name.trim().to_owned();
             }
-            if let Some(repository_url) = &patch.repository_url {
+            if let Some(repository_url) = patch.repository_url.as_given() {
                 next.repository_url = repository_url.clone();
             }
-            if let Some(website) = &patch.website {
+            if let Some(website) = patch.website.as_given() {
                 next.website = website.clone();
             }
             if let Some(license) = license {
                 next.license_ids = ProjectRow::encode_license_ids(&license.ids);
                 next.license = license.expression;
             }
-            if let Some(description) = &patch.description {
+            if let Some(description) = patch.description.as_given() {
                 next.description = description.clone();
             }
-            if let Some(steward) = &patch.steward_partner_id {
+            if let Some(steward) = patch.steward_partner_id.as_given() {
                 next.steward_partner_id = steward.clone();
             }
             next.updated_at = now;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::patch::{Given, given};
+use super::patch::{Given, Patch};
 use super::validation::{findings_of, invalid};
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
@@ -110,29 +110,29 @@ pub struct NewSkill {
 #[schema(example = json!({"name": "PostGIS (spatial SQL)", "parent_id": null}))]
 pub struct SkillPatch {
     #[validate(custom(function = "valid_slug"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub slug: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub slug: Patch<String>,
     #[validate(length(min = 1, max = 200))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Patch<String>,
     #[validate(length(min = 1, max = 100))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub category: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub category: Patch<String>,
     /// The parent skill by id or slug, or `null` to make it a root.
-    #[serde(default, deserialize_with = "given")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub parent_id: Option<Option<String>>,
+    pub parent_id: Patch<Option<String>>,
     #[validate(length(max = 5000))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub description: Option<String>,
-    #[serde(default, deserialize_with = "given")]
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub description: Patch<String>,
     #[validate(custom(function = "valid_esco_uri"))]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub esco_uri: Option<Option<String>>,
+    pub esco_uri: Patch<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -305,7 +305,7 @@ pub async fn update_skill(
             let current = lock_skill(conn, &key)?;
             check_version(&expected, &current.id, current.version, false)?;
             let mut findings = Findings::new(found.clone());
-            let parent_id = match &patch.parent_id {
+            let parent_id = match patch.parent_id.as_given() {
                 Some(Some(parent)) => {
                     Some(resolve_parent(conn, &current.id, parent, &mut findings)?)
                 }
@@ -314,25 +314,25 @@ pub async fn update_skill(
             };
             findings.done()?;
             let mut next = current.clone();
-            if let Some(slug) = &patch.slug {
+            if let Some(slug) = patch.slug.as_given() {
                 if *slug != current.slug && db::skills::find(conn, slug)?.is_some() {
                     return Err(slug_taken(slug));
                 }
                 next.slug = slug.clone();
             }
-            if let Some(name) = &patch.name {
+            if let Some(name) = patch.name.as_given() {
                 next.name = name.trim().to_owned();
             }
-            if let Some(category) = &patch.category {
+            if let Some(category) = patch.category.as_given() {
                 next.category = category.trim().to_owned();
             }
             if let Some(parent_id) = parent_id {
                 next.parent_id = parent_id;
             }
-            if let Some(description) = &patch.description {
+            if let Some(description) = patch.description.as_given() {
                 next.description = description.clone();
             }
-            if let Some(esco_uri) = &patch.esco_uri {
+            if let Some(esco_uri) = patch.esco_uri.as_given() {
                 next.esco_uri = esco_uri.clone();
             }
             next.updated_at = now;

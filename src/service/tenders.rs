@@ -10,8 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::contracts::{Contract, contract_for};
+use super::patch::{Given, Patch};
 use super::skills::filter_skill_id;
-use super::validation::{checked, findings_of, invalid, non_blank, one_of};
+use super::validation::{checked, findings_of, invalid, non_blank, on_text, one_of};
 use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
 use crate::db::tenders::{
     Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility,
@@ -130,15 +131,17 @@ impl Tender {
     }
 }
 
-fn valid_currency(code: &str) -> Result<(), ValidationError> {
-    if money::is_currency(code) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "currency",
-            "must be an ISO 4217 currency code such as EUR",
-        ))
-    }
+fn valid_currency(code: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
+    on_text(code, |code| {
+        if money::is_currency(code) {
+            Ok(())
+        } else {
+            Err(invalid(
+                "currency",
+                "must be an ISO 4217 currency code such as EUR",
+            ))
+        }
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -215,36 +218,36 @@ pub struct NewTender {
 #[schema(example = json!({"title": "Support for the database estate", "submission_deadline": "2027-02-15T12:00:00Z"}))]
 pub struct TenderPatch {
     #[validate(length(max = 100), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub reference: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub reference: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub title: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub title: Patch<String>,
     #[validate(length(max = 20000))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub description: Patch<String>,
     #[validate(custom(function = "one_of::<Procedure>"))]
+    #[serde(default)]
     #[schema(value_type = Procedure)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub procedure: Option<String>,
+    pub procedure: Patch<String>,
     #[validate(custom(function = "valid_currency"))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub currency: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub currency: Patch<String>,
     #[validate(range(min = 0))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub estimated_value_minor: Option<i64>,
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub submission_deadline: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    pub estimated_value_minor: Patch<i64>,
+    #[serde(default)]
+    #[schema(value_type = DateTime<Utc>)]
+    pub submission_deadline: Patch<DateTime<Utc>>,
     #[validate(length(max = MAX_LOTS), nested)]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "super::patch::given")]
-    pub lots: Option<Vec<NewLot>>,
+    #[serde(default)]
+    #[schema(value_type = Vec<NewLot>)]
+    pub lots: Patch<Vec<NewLot>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -589,7 +592,7 @@ pub async fn update_tender(
         .write(move |conn| {
             let current = lock_managed(conn, &principal, &id)?;
             let mut findings = Findings::new(findings_of(&patch));
-            let lots = match &patch.lots {
+            let lots = match patch.lots.as_given() {
                 Some(lots) => Some(build_lots(conn, &current.id, lots, &mut findings)?),
                 None => None,
             };
@@ -598,26 +601,26 @@ pub async fn update_tender(
             lifecycle::transition(current.status_at(now), TenderAction::Edit, false)
                 .map_err(refused)?;
             let mut next = current;
-            if let Some(reference) = &patch.reference {
+            if let Some(reference) = patch.reference.as_given() {
                 next.reference = reference.trim().to_owned();
                 check_reference(conn, &next)?;
             }
-            if let Some(title) = &patch.title {
+            if let Some(title) = patch.title.as_given() {
                 next.title = title.trim().to_owned();
             }
-            if let Some(description) = &patch.description {
+            if let Some(description) = patch.description.as_given() {
                 next.description.clone_from(description);
             }
-            if let Some(procedure) = &patch.procedure {
+            if let Some(procedure) = patch.procedure.as_given() {
                 next.procedure = checked(procedure)?;
             }
-            if let Some(currency) = &patch.currency {
+            if let Some(currency) = patch.currency.as_given() {
                 next.currency.clone_from(currency);
             }
-            if let Some(value) = patch.estimated_value_minor {
+            if let Some(&value) = patch.estimated_value_minor.as_given() {
                 next.estimated_value_minor = value;
             }
-            if let Some(deadline) = patch.submission_deadline {
+            if let Some(&deadline) = patch.submission_deadline.as_given() {
                 next.submission_deadline = stored_instant(deadline);
             }
             next.updated_at = now;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::patch::given;
+use super::patch::Patch;
 use super::validation::{findings_of, valid_id};
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
@@ -79,36 +79,39 @@ pub struct NewUser {
 #[schema(example = json!({"role": "buyer", "partner_id": null, "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb"}))]
 pub struct UserPatch {
     #[validate(email, length(max = 254))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub email: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub email: Patch<String>,
     /// Setting a password revokes the user's existing tokens.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub password: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub password: Patch<String>,
     /// Changing the role revokes the user's existing tokens.
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub role: Option<Role>,
-    #[serde(default, deserialize_with = "given")]
+    #[serde(default)]
+    #[schema(value_type = Role)]
+    pub role: Patch<Role>,
     #[validate(custom(function = "valid_id"))]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub partner_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "given")]
+    pub partner_id: Patch<Option<String>>,
     #[validate(custom(function = "valid_id"))]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub buyer_id: Option<Option<String>>,
+    pub buyer_id: Patch<Option<String>>,
     /// Deactivating revokes the user's existing tokens.
-    #[schema(nullable = false)]
-    #[serde(default, deserialize_with = "given")]
-    pub active: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = bool)]
+    pub active: Patch<bool>,
 }
 
 impl UserPatch {
     /// Whether this patch, applied to an active admin, would leave it no longer one.
     fn may_remove_admin(&self) -> bool {
-        self.role.is_some_and(|role| role != Role::Admin) || self.active == Some(false)
+        self.role
+            .as_given()
+            .is_some_and(|role| *role != Role::Admin)
+            || self.active == Patch::Given(false)
     }
 }
 
@@ -272,7 +275,7 @@ pub async fn update(
     patch: UserPatch,
 ) -> ServiceResult<User> {
     require_admin(principal)?;
-    let password_hash = match &patch.password {
+    let password_hash = match patch.password.as_given() {
         Some(new_password) => Some(hash_secret(new_password.clone()).await?),
         None => None,
     };
@@ -331,19 +334,19 @@ fn patched(
     now: NaiveDateTime,
 ) -> UserRow {
     let mut next = current.clone();
-    if let Some(email) = &patch.email {
+    if let Some(email) = patch.email.as_given() {
         next.email = normalise_email(email);
     }
-    if let Some(role) = patch.role {
+    if let Some(&role) = patch.role.as_given() {
         next.role = role;
     }
-    if let Some(partner_id) = &patch.partner_id {
+    if let Some(partner_id) = patch.partner_id.as_given() {
         next.partner_id.clone_from(partner_id);
     }
-    if let Some(buyer_id) = &patch.buyer_id {
+    if let Some(buyer_id) = patch.buyer_id.as_given() {
         next.buyer_id.clone_from(buyer_id);
     }
-    if let Some(active) = patch.active {
+    if let Some(&active) = patch.active.as_given() {
         next.active = active;
     }
     if let Some(hash) = password_hash {

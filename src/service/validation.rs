@@ -108,7 +108,7 @@ pub fn invalid(code: &'static str, message: &'static str) -> ValidationError {
 
 /// Runs `rule` on the text a field was given, if any (a plain field always is; a
 /// [`Patch`](super::patch::Patch) only when sent with a value).
-fn on_text(
+pub fn on_text(
     value: &(impl Given<str> + ?Sized),
     rule: impl FnOnce(&str) -> Result<(), ValidationError>,
 ) -> Result<(), ValidationError> {

@@ -264,8 +264,10 @@ pub async fn create_bid(
     };
     let found = findings.into_violations();
     let principal = principal.clone();
-    let now = state.clock.now_naive();
-    idempotency::once(&state.db, keyed, now, move |conn| {
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
+    idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
+        let now = clock.now_naive();
         let mut findings = Findings::new(found.clone());
         let tender = lock_visible(conn, &principal, &tender_id)?;
         require_open(&tender, now)?;
@@ -429,10 +431,12 @@ async fn change_bid(
     mut change: impl Change + Send + 'static,
 ) -> ServiceResult<Bid> {
     let principal = principal.clone();
-    let now = state.clock.now_naive();
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
+            let now = clock.now_naive();
             // A bid never moves to another tender: its tender can be locked first.
             let tender_id = db::bids::tender_of(conn, &id)?.ok_or_else(|| not_found(&id))?;
             db::lock(conn, Lockable::Tenders, &tender_id)?;

@@ -586,10 +586,12 @@ pub async fn update_tender(
     patch: TenderPatch,
 ) -> ServiceResult<Tender> {
     let principal = principal.clone();
-    let now = state.clock.now_naive();
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
+            let now = clock.now_naive();
             let current = lock_managed(conn, &principal, &id)?;
             let mut findings = Findings::new(findings_of(&patch));
             let lots = match patch.lots.as_given() {
@@ -643,10 +645,12 @@ pub async fn delete_tender(
     expected: Expected,
 ) -> ServiceResult<()> {
     let principal = principal.clone();
-    let now = state.clock.now_naive();
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
+            let now = clock.now_naive();
             let current = lock_managed(conn, &principal, &id)?;
             check_version(&expected, &current.id, current.version, true)?;
             lifecycle::transition(current.status_at(now), TenderAction::Delete, false)
@@ -701,10 +705,12 @@ async fn move_tender(
     action: TenderAction,
 ) -> ServiceResult<Tender> {
     let principal = principal.clone();
-    let now = state.clock.now_naive();
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
+            let now = clock.now_naive();
             let current = lock_managed(conn, &principal, &id)?;
             check_version(&expected, &current.id, current.version, false)?;
             let lots = lots_of_one(conn, &current)?;
@@ -748,10 +754,12 @@ pub async fn award_tender(
     award: Award,
 ) -> ServiceResult<AwardOutcome> {
     let principal = principal.clone();
-    let now = state.clock.now_naive();
+    // Read in the transaction: a wait for a lock must not move the deadline.
+    let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
+            let now = clock.now_naive();
             let current = lock_managed(conn, &principal, &id)?;
             award.validate()?;
             check_version(&expected, &current.id, current.version, false)?;

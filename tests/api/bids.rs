@@ -1247,3 +1247,28 @@ async fn members_see_their_bids_at_any_time_and_admins_see_all() {
         app.clock.advance(chrono::Duration::days(31));
     }
 }
+
+#[actix_web::test]
+async fn one_answer_names_a_bad_price_bad_shares_and_an_unknown_lot() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    let tender = published(&app, &scene, "BID-ALL-FINDINGS").await;
+    // The price breaks a body rule, the shares a domain rule, and the lot and the
+    // member can only be checked against the database: one 422 names them all.
+    refused(
+        &app,
+        &scene,
+        &tender,
+        json!({"lot_id": "no-such-lot", "price_minor": 0,
+               "members": [{"partner_id": scene.lead_id, "share_bps": 6_000},
+                           {"partner_id": "no-such-partner", "share_bps": 3_000}]}),
+        &[
+            "#/lot_id",
+            "#/members",
+            "#/members/1/partner_id",
+            "#/price_minor",
+        ],
+        &["not_found", "sum", "not_found", "range"],
+    )
+    .await;
+}

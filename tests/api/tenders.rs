@@ -1954,3 +1954,18 @@ async fn an_award_failing_midway_changes_nothing() {
         .collect();
     assert_eq!(ids, [planted.id.as_str()], "only the planted contract");
 }
+
+#[actix_web::test]
+async fn one_answer_names_body_rules_and_unknown_references_together() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    let mut body = tender_body(&app, " ", json!({"buyer_id": scene.other_buyer_id}));
+    body["lots"][1]["required_skills"][0]["skill"] = json!("cobol");
+    let codes = create(&app, &scene.buyer, body).await.invalid_fields(&[
+        "#/buyer_id",
+        "#/lots/1/required_skills/0/skill",
+        "#/reference",
+    ]);
+    assert_eq!(codes, ["not_allowed", "not_found", "blank"]);
+    assert_no_tender(&app, &scene).await;
+}

@@ -178,7 +178,7 @@ async fn of_concurrent_awards_one_wins_and_the_others_conflict() {
 }
 
 #[actix_web::test]
-async fn admins_demoting_each_other_leave_one_admin() {
+async fn admins_demoting_each_other_always_leave_an_admin() {
     const ADMINS: usize = 6;
     for round in 0..ROUNDS {
         // A network whose only admins demote each other in a ring, all at once.

@@ -264,12 +264,12 @@ pub async fn create_bid(
     };
     let found = findings.into_violations();
     let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
+    // Read once the locks are held: waiting for them must not move the deadline.
     let clock = state.clock.clone();
     idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
-        let now = clock.now_naive();
         let mut findings = Findings::new(found.clone());
         let tender = lock_visible(conn, &principal, &tender_id)?;
+        let now = clock.now_naive();
         require_open(&tender, now)?;
         let Some(lead_partner_id) = lead.clone() else {
             return Err(ServiceError::Invalid(findings.into_violations()));
@@ -431,16 +431,16 @@ async fn change_bid(
     mut change: impl Change + Send + 'static,
 ) -> ServiceResult<Bid> {
     let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
+    // Read once the locks are held: waiting for them must not move the deadline.
     let clock = state.clock.clone();
     state
         .db
         .write(move |conn| {
-            let now = clock.now_naive();
             // A bid never moves to another tender: its tender can be locked first.
             let tender_id = db::bids::tender_of(conn, &id)?.ok_or_else(|| not_found(&id))?;
             db::lock(conn, Lockable::Tenders, &tender_id)?;
             db::lock(conn, Lockable::Bids, &id)?;
+            let now = clock.now_naive();
             let (bid, tender) = visible_bid(conn, &principal, &id, now)?;
             let members: Vec<&str> = bid.members.iter().map(|m| m.partner_id.as_str()).collect();
             access::can_act_on_bid(&principal, &facts(&bid, &members, &tender, now), role)

@@ -341,6 +341,30 @@ fn lock_managed(
     Ok(row)
 }
 
+/// Runs `work` as one write transaction on the tender `id`, locked and managed by
+/// `principal`, at the transaction's "now" (read once the lock is held: waiting for it
+/// must not move a deadline).
+async fn on_managed_tender<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    mut work: F,
+) -> ServiceResult<T>
+where
+    F: FnMut(&mut DbConnection, TenderRow, NaiveDateTime) -> ServiceResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let principal = principal.clone();
+    let clock = state.clock.clone();
+    state
+        .db
+        .write(move |conn| {
+            let current = lock_managed(conn, &principal, &id)?;
+            work(conn, current, clock.now_naive())
+        })
+        .await
+}
+
 /// A 409 naming the status that refuses the action.
 pub(super) fn refused(refusal: lifecycle::Refused) -> ServiceError {
     ServiceError::refused_in(refusal.status.as_str(), refusal.to_string())
@@ -585,56 +609,49 @@ pub async fn update_tender(
     expected: Expected,
     patch: TenderPatch,
 ) -> ServiceResult<Tender> {
-    let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
-    let clock = state.clock.clone();
-    state
-        .db
-        .write(move |conn| {
-            let now = clock.now_naive();
-            let current = lock_managed(conn, &principal, &id)?;
-            let mut findings = Findings::new(findings_of(&patch));
-            let lots = match patch.lots.as_given() {
-                Some(lots) => Some(build_lots(conn, &current.id, lots, &mut findings)?),
-                None => None,
-            };
-            findings.done()?;
-            check_version(&expected, &current.id, current.version, true)?;
-            lifecycle::transition(current.status_at(now), TenderAction::Edit, false)
-                .map_err(refused)?;
-            let mut next = current;
-            if let Some(reference) = patch.reference.as_given() {
-                next.reference = reference.trim().to_owned();
-                check_reference(conn, &next)?;
-            }
-            if let Some(title) = patch.title.as_given() {
-                next.title = title.trim().to_owned();
-            }
-            if let Some(description) = patch.description.as_given() {
-                next.description.clone_from(description);
-            }
-            if let Some(procedure) = patch.procedure.as_given() {
-                next.procedure = checked(procedure)?;
-            }
-            if let Some(currency) = patch.currency.as_given() {
-                next.currency.clone_from(currency);
-            }
-            if let Some(&value) = patch.estimated_value_minor.as_given() {
-                next.estimated_value_minor = value;
-            }
-            if let Some(&deadline) = patch.submission_deadline.as_given() {
-                next.submission_deadline = stored_instant(deadline);
-            }
-            next.updated_at = now;
-            next.version += 1;
-            written(db::tenders::update_versioned(conn, &next)?, "tender")?;
-            if let Some(lots) = lots {
-                db::tenders::replace_lots(conn, &next.id, &lots)?;
-            }
-            let lots = lots_of_one(conn, &next)?;
-            Ok(Tender::new(next, lots, now))
-        })
-        .await
+    on_managed_tender(state, principal, id, move |conn, current, now| {
+        let mut findings = Findings::new(findings_of(&patch));
+        let lots = match patch.lots.as_given() {
+            Some(lots) => Some(build_lots(conn, &current.id, lots, &mut findings)?),
+            None => None,
+        };
+        findings.done()?;
+        check_version(&expected, &current.id, current.version, true)?;
+        lifecycle::transition(current.status_at(now), TenderAction::Edit, false)
+            .map_err(refused)?;
+        let mut next = current;
+        if let Some(reference) = patch.reference.as_given() {
+            next.reference = reference.trim().to_owned();
+            check_reference(conn, &next)?;
+        }
+        if let Some(title) = patch.title.as_given() {
+            next.title = title.trim().to_owned();
+        }
+        if let Some(description) = patch.description.as_given() {
+            next.description.clone_from(description);
+        }
+        if let Some(procedure) = patch.procedure.as_given() {
+            next.procedure = checked(procedure)?;
+        }
+        if let Some(currency) = patch.currency.as_given() {
+            next.currency.clone_from(currency);
+        }
+        if let Some(&value) = patch.estimated_value_minor.as_given() {
+            next.estimated_value_minor = value;
+        }
+        if let Some(&deadline) = patch.submission_deadline.as_given() {
+            next.submission_deadline = stored_instant(deadline);
+        }
+        next.updated_at = now;
+        next.version += 1;
+        written(db::tenders::update_versioned(conn, &next)?, "tender")?;
+        if let Some(lots) = lots {
+            db::tenders::replace_lots(conn, &next.id, &lots)?;
+        }
+        let lots = lots_of_one(conn, &next)?;
+        Ok(Tender::new(next, lots, now))
+    })
+    .await
 }
 
 /// Deletes a draft with its lots; `If-Match` is required.
@@ -644,23 +661,16 @@ pub async fn delete_tender(
     id: String,
     expected: Expected,
 ) -> ServiceResult<()> {
-    let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
-    let clock = state.clock.clone();
-    state
-        .db
-        .write(move |conn| {
-            let now = clock.now_naive();
-            let current = lock_managed(conn, &principal, &id)?;
-            check_version(&expected, &current.id, current.version, true)?;
-            lifecycle::transition(current.status_at(now), TenderAction::Delete, false)
-                .map_err(refused)?;
-            written(
-                db::tenders::delete_versioned(conn, &current.id, current.version)?,
-                "tender",
-            )
-        })
-        .await
+    on_managed_tender(state, principal, id, move |conn, current, now| {
+        check_version(&expected, &current.id, current.version, true)?;
+        lifecycle::transition(current.status_at(now), TenderAction::Delete, false)
+            .map_err(refused)?;
+        written(
+            db::tenders::delete_versioned(conn, &current.id, current.version)?,
+            "tender",
+        )
+    })
+    .await
 }
 
 /// Publishes a draft: at least one lot, a required skill in every lot and a deadline
@@ -704,42 +714,35 @@ async fn move_tender(
     expected: Expected,
     action: TenderAction,
 ) -> ServiceResult<Tender> {
-    let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
-    let clock = state.clock.clone();
-    state
-        .db
-        .write(move |conn| {
-            let now = clock.now_naive();
-            let current = lock_managed(conn, &principal, &id)?;
-            check_version(&expected, &current.id, current.version, false)?;
-            let lots = lots_of_one(conn, &current)?;
-            let submitted =
-                action == TenderAction::Close && db::bids::count_submitted(conn, &current.id)? > 0;
-            let to = lifecycle::transition(current.status_at(now), action, submitted)
-                .map_err(refused)?;
-            if action == TenderAction::Publish {
-                let skills: Vec<usize> = lots.iter().map(|l| l.required_skills.len()).collect();
-                Findings::new(lifecycle::publish_problems(
-                    &skills,
-                    current.submission_deadline,
-                    now,
-                ))
-                .done()?;
-            }
-            let mut next = current;
-            next.status = to;
-            match action {
-                TenderAction::Publish => next.published_at = Some(now),
-                TenderAction::Close => next.closed_at = Some(now),
-                _ => {}
-            }
-            next.updated_at = now;
-            next.version += 1;
-            written(db::tenders::update_versioned(conn, &next)?, "tender")?;
-            Ok(Tender::new(next, lots, now))
-        })
-        .await
+    on_managed_tender(state, principal, id, move |conn, current, now| {
+        check_version(&expected, &current.id, current.version, false)?;
+        let lots = lots_of_one(conn, &current)?;
+        let submitted =
+            action == TenderAction::Close && db::bids::count_submitted(conn, &current.id)? > 0;
+        let to =
+            lifecycle::transition(current.status_at(now), action, submitted).map_err(refused)?;
+        if action == TenderAction::Publish {
+            let skills: Vec<usize> = lots.iter().map(|l| l.required_skills.len()).collect();
+            Findings::new(lifecycle::publish_problems(
+                &skills,
+                current.submission_deadline,
+                now,
+            ))
+            .done()?;
+        }
+        let mut next = current;
+        next.status = to;
+        match action {
+            TenderAction::Publish => next.published_at = Some(now),
+            TenderAction::Close => next.closed_at = Some(now),
+            _ => {}
+        }
+        next.updated_at = now;
+        next.version += 1;
+        written(db::tenders::update_versioned(conn, &next)?, "tender")?;
+        Ok(Tender::new(next, lots, now))
+    })
+    .await
 }
 
 /// Awards a tender in evaluation, one submitted bid per lot, in one transaction: the
@@ -753,61 +756,54 @@ pub async fn award_tender(
     expected: Expected,
     award: Award,
 ) -> ServiceResult<AwardOutcome> {
-    let principal = principal.clone();
-    // Read in the transaction: a wait for a lock must not move the deadline.
-    let clock = state.clock.clone();
-    state
-        .db
-        .write(move |conn| {
-            let now = clock.now_naive();
-            let current = lock_managed(conn, &principal, &id)?;
-            award.validate()?;
-            check_version(&expected, &current.id, current.version, false)?;
-            let lots = lots_of_one(conn, &current)?;
-            let submitted = db::bids::with_status(conn, &current.id, BidStatus::Submitted)?;
-            lifecycle::transition(
-                current.status_at(now),
-                TenderAction::Award,
-                !submitted.is_empty(),
-            )
-            .map_err(refused)?;
-            check_awards(&lots, &award, &submitted)?;
-            let mut tender = current;
-            tender.status = TenderStatus::Awarded;
-            tender.closed_at = tender.closed_at.or(Some(now));
-            tender.updated_at = now;
-            tender.version += 1;
-            written(db::tenders::update_versioned(conn, &tender)?, "tender")?;
-            let mut contracts = Vec::new();
-            for mut bid in submitted {
-                let chosen = award.awards.iter().any(|a| a.bid_id == bid.row.id);
-                bid.row.set_status(if chosen {
-                    BidStatus::Awarded
-                } else {
-                    BidStatus::Rejected
-                });
-                bid.row.updated_at = now;
-                bid.row.version += 1;
-                written(db::bids::update_versioned(conn, &bid.row)?, "bid")?;
-                if chosen {
-                    let contract = contract_for(&tender, &bid, now);
-                    db::contracts::insert(conn, &contract)?;
-                    contracts.push(Contract::from(contract));
-                }
-            }
-            // In the order the awards were asked for.
-            contracts.sort_by_key(|contract: &Contract| {
-                award
-                    .awards
-                    .iter()
-                    .position(|a| a.lot_id == contract.lot_id)
+    on_managed_tender(state, principal, id, move |conn, current, now| {
+        award.validate()?;
+        check_version(&expected, &current.id, current.version, false)?;
+        let lots = lots_of_one(conn, &current)?;
+        let submitted = db::bids::with_status(conn, &current.id, BidStatus::Submitted)?;
+        lifecycle::transition(
+            current.status_at(now),
+            TenderAction::Award,
+            !submitted.is_empty(),
+        )
+        .map_err(refused)?;
+        check_awards(&lots, &award, &submitted)?;
+        let mut tender = current;
+        tender.status = TenderStatus::Awarded;
+        tender.closed_at = tender.closed_at.or(Some(now));
+        tender.updated_at = now;
+        tender.version += 1;
+        written(db::tenders::update_versioned(conn, &tender)?, "tender")?;
+        let mut contracts = Vec::new();
+        for mut bid in submitted {
+            let chosen = award.awards.iter().any(|a| a.bid_id == bid.row.id);
+            bid.row.set_status(if chosen {
+                BidStatus::Awarded
+            } else {
+                BidStatus::Rejected
             });
-            Ok(AwardOutcome {
-                tender: Tender::new(tender, lots, now),
-                contracts,
-            })
+            bid.row.updated_at = now;
+            bid.row.version += 1;
+            written(db::bids::update_versioned(conn, &bid.row)?, "bid")?;
+            if chosen {
+                let contract = contract_for(&tender, &bid, now);
+                db::contracts::insert(conn, &contract)?;
+                contracts.push(Contract::from(contract));
+            }
+        }
+        // In the order the awards were asked for.
+        contracts.sort_by_key(|contract: &Contract| {
+            award
+                .awards
+                .iter()
+                .position(|a| a.lot_id == contract.lot_id)
+        });
+        Ok(AwardOutcome {
+            tender: Tender::new(tender, lots, now),
+            contracts,
         })
-        .await
+    })
+    .await
 }
 
 /// The award's choices checked by the lifecycle's rules; each problem is a finding.

@@ -215,10 +215,13 @@ async fn admins_demoting_each_other_always_leave_an_admin() {
         }
         let mut conn = app.state.db.conn().expect("connection");
         let remaining = ose_api::db::users::count_admins(&mut conn).expect("count admins");
-        assert_eq!(
-            remaining, 1,
-            "round {round}: {demoted} demotions left {remaining} admins"
+        // A caller demoted before its own request ran is refused (401), which can leave
+        // more than one admin; never none.
+        assert!(
+            remaining >= 1,
+            "round {round}: {demoted} demotions left no admin"
         );
+        assert_eq!(remaining, (ADMINS - demoted) as i64, "round {round}");
     }
 }
 

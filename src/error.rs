@@ -366,3 +366,55 @@ impl From<DbError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::RETRY_AFTER;
+
+    use super::ApiError;
+    use crate::db::DbError;
+    use crate::service::ServiceError;
+
+    fn status_of(error: ServiceError) -> StatusCode {
+        ApiError::from(error).status_code()
+    }
+
+    #[test]
+    fn service_errors_answer_their_status_and_never_a_500_for_a_database_refusal() {
+        use diesel::result::Error as QueryError;
+        assert_eq!(
+            status_of(ServiceError::StaleVersion),
+            StatusCode::PRECONDITION_FAILED
+        );
+        assert_eq!(
+            status_of(ServiceError::VersionRequired),
+            StatusCode::PRECONDITION_REQUIRED
+        );
+        assert_eq!(
+            status_of(ServiceError::refused_in(
+                "awarded",
+                "a tender in status `awarded` …"
+            )),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status_of(ServiceError::KeyReused),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(ServiceError::Database(DbError::Query(QueryError::NotFound))),
+            StatusCode::NOT_FOUND
+        );
+        let busy = ApiError::from(ServiceError::Database(DbError::Busy("lost".to_owned())));
+        assert_eq!(busy.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(busy.error_response().headers().contains_key(RETRY_AFTER));
+        assert_eq!(
+            status_of(ServiceError::Database(DbError::Unavailable(
+                "down".to_owned()
+            ))),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}

@@ -126,7 +126,7 @@ pub async fn update_skill(
     Ok(respond(HttpResponse::Ok(), &skill))
 }
 
-/// Remove a skill that nothing uses (no child skill, partner or project); `If-Match` is honoured.
+/// Remove a skill that nothing uses (no child skill, partner, project or tender lot); `If-Match` is honoured.
 #[utoipa::path(
     tag = "skills",
     params(

@@ -406,3 +406,80 @@ pub fn contains_pattern(needle: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as QueryError};
+
+    use super::{DbError, Retryable, backoff};
+
+    struct Info(&'static str);
+
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn failure(kind: DatabaseErrorKind, message: &'static str) -> DbError {
+        DbError::Query(QueryError::DatabaseError(kind, Box::new(Info(message))))
+    }
+
+    #[test]
+    fn lost_races_are_retried_and_refusals_are_not() {
+        let serialization = failure(
+            DatabaseErrorKind::SerializationFailure,
+            "could not serialize access due to concurrent update",
+        );
+        let deadlock = failure(DatabaseErrorKind::Unknown, "deadlock detected");
+        assert!(serialization.is_transient() && deadlock.is_transient());
+        for refusal in [
+            failure(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
+            failure(
+                DatabaseErrorKind::CheckViolation,
+                "violates check constraint",
+            ),
+            failure(
+                DatabaseErrorKind::ForeignKeyViolation,
+                "violates foreign key",
+            ),
+            DbError::Busy("still conflicting".to_owned()),
+            DbError::Unavailable("connection refused".to_owned()),
+            DbError::Query(QueryError::NotFound),
+        ] {
+            assert!(!refusal.is_transient(), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_jittered_below_a_ceiling_that_grows() {
+        for attempt in 1..=8 {
+            let ceiling = 10u64 << attempt.min(6);
+            for _ in 0..50 {
+                let wait = backoff(attempt).as_millis() as u64;
+                assert!(
+                    (1..=ceiling).contains(&wait),
+                    "attempt {attempt}: {wait} ms"
+                );
+            }
+        }
+    }
+}

@@ -107,6 +107,14 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TenderRow>>
         .optional()
 }
 
+/// How many lots require the skill (a skill in use stays in the catalogue).
+pub fn count_lots_requiring(conn: &mut DbConnection, skill_id: &str) -> QueryResult<i64> {
+    lot_skills::table
+        .filter(lot_skills::skill_id.eq(skill_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn reference_taken(
     conn: &mut DbConnection,
     buyer_id: &str,

@@ -343,7 +343,7 @@ pub async fn update_skill(
         .await
 }
 
-/// Removes a skill nothing uses (no child skill, partner or project).
+/// Removes a skill nothing uses (no child skill, partner, project or tender lot).
 pub async fn delete_skill(
     state: &AppState,
     principal: &Principal,
@@ -360,10 +360,11 @@ pub async fn delete_skill(
             let children = db::skills::count_children(conn, &current.id)?;
             let holders = db::partner_skills::count_holders(conn, &current.id)?;
             let projects = db::projects::count_linked_to_skill(conn, &current.id)?;
-            if children + holders + projects > 0 {
+            let lots = db::tenders::count_lots_requiring(conn, &current.id)?;
+            if children + holders + projects + lots > 0 {
                 return Err(ServiceError::conflict(format!(
                     "skill `{}` is in use: parent of {children} skill(s), held by {holders} \
-                     partner(s), linked to {projects} project(s)",
+                     partner(s), linked to {projects} project(s), required by {lots} lot(s)",
                     current.slug
                 )));
             }

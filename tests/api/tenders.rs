@@ -1969,3 +1969,21 @@ async fn one_answer_names_body_rules_and_unknown_references_together() {
     assert_eq!(codes, ["not_allowed", "not_found", "blank"]);
     assert_no_tender(&app, &scene).await;
 }
+
+#[actix_web::test]
+async fn a_skill_a_lot_requires_stays_in_the_catalogue() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    draft(&app, &scene, "SKILL-IN-USE").await;
+    let problem = app
+        .delete("/api/v1/skills/postgis", Some(&scene.admin))
+        .await
+        .problem(409);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.ends_with("required by 1 lot(s)")),
+        "{problem}"
+    );
+    app.get("/api/v1/skills/postgis", None).await.ok(200);
+}

@@ -41,14 +41,16 @@ pub trait TextEnum: Sized {
 
 /// A closed set of values sent as text: the enum, its names, and parsing back from a
 /// name. The enum is a column type (`Text` unless `stored as` says otherwise); how it is
-/// written and read back is the store's business (`src/db/types.rs`).
+/// written and read back is the store's business (`src/db/types.rs`). Names are taken
+/// as `tt`, not `literal`: a `literal` fragment reaches the derives wrapped in a group
+/// that utoipa does not read as a rename, and the document listed the variant names.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $crate::domain::text_enum! {
             $(#[$meta])* $name stored as Text { $($(#[$vmeta])* $variant = $text),+ }
         }
     };
-    ($(#[$meta:meta])* $name:ident stored as $sql:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident stored as $sql:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,

@@ -135,3 +135,47 @@ fn request_and_response_schemas_carry_examples() {
         );
     }
 }
+
+/// The values the document lists for a closed set, in order.
+fn listed_values(doc: &Value, schema: &str) -> Vec<String> {
+    doc["components"]["schemas"][schema]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{schema} lists its values"))
+        .iter()
+        .map(|value| value.as_str().expect("a name").to_owned())
+        .collect()
+}
+
+/// The document lists `T`'s names, and each is what the server reads and writes.
+fn documents_wire_names<T>(doc: &Value, schema: &str)
+where
+    T: ose_api::domain::TextEnum + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let listed = listed_values(doc, schema);
+    assert_eq!(listed, T::NAMES, "{schema}");
+    for name in listed {
+        let read: T = serde_json::from_value(Value::String(name.clone()))
+            .unwrap_or_else(|e| panic!("{schema}: the server refuses its own `{name}`: {e}"));
+        assert_eq!(serde_json::to_value(read).unwrap(), Value::String(name));
+    }
+}
+
+#[test]
+fn closed_sets_are_documented_with_the_names_the_wire_uses() {
+    use ose_api::domain::bid::{BidStatus, MemberResponse};
+    use ose_api::domain::directory::{
+        BuyerKind, Membership, PartnerKind, PartnerSort, PartnerStatus, SkillLevel,
+    };
+    use ose_api::domain::tender::{Procedure, TenderStatus};
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    documents_wire_names::<SkillLevel>(&doc, "SkillLevel");
+    documents_wire_names::<PartnerSort>(&doc, "PartnerSort");
+    documents_wire_names::<TenderStatus>(&doc, "TenderStatus");
+    documents_wire_names::<BidStatus>(&doc, "BidStatus");
+    documents_wire_names::<PartnerKind>(&doc, "PartnerKind");
+    documents_wire_names::<PartnerStatus>(&doc, "PartnerStatus");
+    documents_wire_names::<Membership>(&doc, "Membership");
+    documents_wire_names::<BuyerKind>(&doc, "BuyerKind");
+    documents_wire_names::<Procedure>(&doc, "Procedure");
+    documents_wire_names::<MemberResponse>(&doc, "MemberResponse");
+}

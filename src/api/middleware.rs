@@ -1,5 +1,6 @@
-//! Cross-cutting request handling: request ids, the problem+json safety net with 500
-//! logging, and the fallback that answers unknown routes (404) and methods (405).
+//! Cross-cutting request handling: request ids, the refusal of NUL characters, the
+//! problem+json safety net with 500 logging, and the fallback that answers unknown
+//! routes (404) and methods (405).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -8,7 +9,8 @@ use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use utoipa::openapi::OpenApi;
 
-use crate::error::{ApiError, InternalCause, PROBLEM_JSON, Problem};
+use super::request::MAX_BODY_BYTES;
+use crate::error::{ApiError, FieldError, InternalCause, PROBLEM_JSON, Problem};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -39,6 +41,108 @@ pub async fn request_id(
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
     Ok(response)
+}
+
+/// A NUL character has no place in any text the API stores or searches, and PostgreSQL
+/// cannot even store one: it is refused here, once for every endpoint, so that both
+/// backends answer alike: 400 naming the parameter (path or query), 422 naming the body
+/// member, like every other invalid parameter or member.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut found = Vec::new();
+    if has_encoded_nul(req.path()) {
+        found.push(nul_in_parameter("path"));
+    }
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name.contains('\0') || value.contains('\0') {
+            found.push(nul_in_parameter(&name));
+        }
+    }
+    if !found.is_empty() {
+        return Err(ApiError::InvalidParameters(found).into());
+    }
+    if is_json(&req) && declared_length(&req).is_none_or(|length| length <= MAX_BODY_BYTES) {
+        let body = read_body(&mut req).await?;
+        if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&body) {
+            nul_pointers(&document, "#".to_owned(), &mut found);
+        }
+        req.set_payload(actix_web::dev::Payload::from(body));
+    }
+    if !found.is_empty() {
+        return Err(ApiError::Validation(found).into());
+    }
+    next.call(req).await
+}
+
+const NUL_DETAIL: &str = "must not contain the NUL character";
+
+fn nul_in_parameter(name: &str) -> FieldError {
+    FieldError::parameter(name, "nul", NUL_DETAIL)
+}
+
+/// A path reaches the server percent-encoded: a NUL in it is `%00`.
+fn has_encoded_nul(path: &str) -> bool {
+    path.to_ascii_lowercase().contains("%00")
+}
+
+fn is_json(req: &ServiceRequest) -> bool {
+    req.mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|mime| mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+}
+
+fn declared_length(req: &ServiceRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+}
+
+/// The body, read whole up to the size limit (a larger one is 413, as the JSON reader
+/// would answer it).
+async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, actix_web::Error> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+            .into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Every member of `value` whose text (or name) holds a NUL, as a JSON pointer.
+fn nul_pointers(value: &serde_json::Value, at: String, found: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('\0') => {
+            found.push(FieldError::body(at, "nul", NUL_DETAIL));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                nul_pointers(item, format!("{at}/{index}"), found);
+            }
+        }
+        Value::Object(members) => {
+            for (name, member) in members {
+                let pointer = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+                if name.contains('\0') {
+                    found.push(FieldError::body(pointer.clone(), "nul", NUL_DETAIL));
+                }
+                nul_pointers(member, pointer, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Every error response leaves as problem+json, whoever produced it (actix itself, a

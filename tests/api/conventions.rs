@@ -2,7 +2,7 @@
 
 use actix_web::http::Method;
 use actix_web::http::header;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{ALLOWED_ORIGIN, TestApp};
 
@@ -170,4 +170,65 @@ async fn cors_allows_the_configured_origins_only() {
     let refused = app.send(preflight("https://evil.example")).await;
     refused.problem(400);
     assert_eq!(refused.header("access-control-allow-origin"), None);
+}
+
+/// The `(parameter or pointer, code)` entries of a 422.
+fn entries(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            let place = e["parameter"]
+                .as_str()
+                .or(e["pointer"].as_str())
+                .expect("place");
+            (
+                place.to_owned(),
+                e["code"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_nul_character_is_refused_in_queries_paths_and_bodies_alike() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let nul = |place: &str| vec![(place.to_owned(), "nul".to_owned())];
+
+    let query = app
+        .get("/api/v1/partners?q=dal%00ibo", None)
+        .await
+        .problem(400);
+    assert_eq!(entries(&query), nul("q"));
+    let path = app
+        .get("/api/v1/skills/post%00gresql", None)
+        .await
+        .problem(400);
+    assert_eq!(entries(&path), nul("path"));
+
+    let body = app
+        .post(
+            "/api/v1/skills",
+            Some(&admin),
+            json!({"slug": "postgresql", "name": "Post\u{0}greSQL", "category": "databases",
+                   "description": "fine"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(entries(&body), nul("#/name"));
+    let listed = app.get("/api/v1/skills", None).await.ok(200);
+    assert_eq!(listed["items"], json!([]), "nothing is stored");
+
+    // Even before credentials are looked at.
+    let login = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            json!({"grant_type": "password", "email": "a\u{0}@example.org", "password": "x"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(entries(&login), nul("#/email"));
 }

@@ -77,7 +77,7 @@ pub fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(mw::fallback))
-        .wrap(from_fn(mw::refuse_nul))
+        .wrap(from_fn(mw::screen_input))
         .wrap(cors(&cors_origins))
         .wrap(ErrorHandlers::new().default_handler(mw::problem_safety_net))
         .wrap(from_fn(mw::request_id))

@@ -64,6 +64,14 @@ pub struct Settings {
     /// Most database connections held open at once [default: 4 per worker, 8 to 32].
     #[arg(long, env = "DB_POOL_SIZE", global = true)]
     pub db_pool_size: Option<u32>,
+
+    /// Most values one query parameter may repeat (`?skill=a&skill=b…`).
+    #[arg(long, env = "MAX_FILTER_VALUES", default_value_t = 20, global = true)]
+    pub max_filter_values: usize,
+
+    /// Longest value of a query parameter (`q` and every other filter), in characters.
+    #[arg(long, env = "MAX_FILTER_CHARS", default_value_t = 200, global = true)]
+    pub max_filter_chars: usize,
 }
 
 /// The checked configuration the service runs with.
@@ -82,6 +90,26 @@ pub struct Config {
     pub db_connect_timeout: Duration,
     pub workers: usize,
     pub db_pool_size: u32,
+    pub limits: Limits,
+}
+
+/// What one request may ask of a list, whatever the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most values one query parameter may repeat.
+    pub filter_values: usize,
+    /// Longest value of a query parameter, in characters (cursors excepted: they are
+    /// ours, and a sort key can be longer).
+    pub filter_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            filter_values: 20,
+            filter_chars: 200,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +126,10 @@ pub enum ConfigError {
     Workers(usize),
     #[error("DB_POOL_SIZE must be between 1 and 1000, got {0}")]
     PoolSize(u32),
+    #[error("MAX_FILTER_VALUES must be between 1 and 100, got {0}")]
+    FilterValues(usize),
+    #[error("MAX_FILTER_CHARS must be between 10 and 10000, got {0}")]
+    FilterChars(usize),
 }
 
 impl Config {
@@ -134,6 +166,12 @@ impl Config {
         if !(1..=1000).contains(&db_pool_size) {
             return Err(ConfigError::PoolSize(db_pool_size));
         }
+        if !(1..=100).contains(&settings.max_filter_values) {
+            return Err(ConfigError::FilterValues(settings.max_filter_values));
+        }
+        if !(10..=10_000).contains(&settings.max_filter_chars) {
+            return Err(ConfigError::FilterChars(settings.max_filter_chars));
+        }
         let cors_origins = settings
             .cors_origins
             .split(',')
@@ -153,6 +191,10 @@ impl Config {
             db_connect_timeout: Duration::from_secs(5),
             workers,
             db_pool_size,
+            limits: Limits {
+                filter_values: settings.max_filter_values,
+                filter_chars: settings.max_filter_chars,
+            },
         })
     }
 }

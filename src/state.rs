@@ -1,10 +1,10 @@
-//! What every request shares: the database, the token keys and the clock.
+//! What every request shares: the database, the token keys, the clock and the limits.
 
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::db::Db;
 
 /// Cheap to clone: every field is shared.
@@ -13,6 +13,7 @@ pub struct AppState {
     pub db: Db,
     pub jwt: Arc<JwtKeys>,
     pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -29,6 +30,7 @@ impl AppState {
                 config.token_ttl.as_secs() as i64,
             )),
             clock,
+            limits: config.limits,
         }
     }
 }

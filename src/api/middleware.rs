@@ -10,7 +10,9 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use utoipa::openapi::OpenApi;
 
 use super::request::MAX_BODY_BYTES;
+use crate::config::Limits;
 use crate::error::{ApiError, FieldError, InternalCause, PROBLEM_JSON, Problem};
+use crate::state::AppState;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -43,23 +45,27 @@ pub async fn request_id(
     Ok(response)
 }
 
-/// A NUL character has no place in any text the API stores or searches, and PostgreSQL
-/// cannot even store one: it is refused here, once for every endpoint, so that both
-/// backends answer alike: 400 naming the parameter (path or query), 422 naming the body
-/// member, like every other invalid parameter or member.
-pub async fn refuse_nul(
+/// Screens what every request carries before any endpoint reads it, so that every
+/// endpoint answers alike on both backends:
+/// - a NUL character has no place in any text the API stores or searches (PostgreSQL
+///   cannot even store one): 400 naming the parameter (path or query), 422 naming the
+///   body member;
+/// - a query parameter may repeat at most `Limits::filter_values` times and hold at
+///   most `Limits::filter_chars` characters (a list filter that is larger costs the
+///   database more than any answer is worth): 400 naming it.
+pub async fn screen_input(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limits = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.limits)
+        .unwrap_or_default();
     let mut found = Vec::new();
     if has_encoded_nul(req.path()) {
         found.push(nul_in_parameter("path"));
     }
-    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
-        if name.contains('\0') || value.contains('\0') {
-            found.push(nul_in_parameter(&name));
-        }
-    }
+    found.extend(query_problems(req.query_string(), limits));
     if !found.is_empty() {
         return Err(ApiError::InvalidParameters(found).into());
     }
@@ -74,6 +80,60 @@ pub async fn refuse_nul(
         return Err(ApiError::Validation(found).into());
     }
     next.call(req).await
+}
+
+/// Longest cursor accepted: cursors are ours, but a caller may send anything.
+const MAX_CURSOR_CHARS: usize = 1000;
+
+/// Adds `error` unless its parameter has an entry already: one entry a parameter.
+fn flag(found: &mut Vec<FieldError>, error: FieldError) {
+    if !found.iter().any(|f| f.parameter == error.parameter) {
+        found.push(error);
+    }
+}
+
+/// One entry per query parameter that holds a NUL, repeats too often or is too long.
+fn query_problems(query: &str, limits: Limits) -> Vec<FieldError> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut found: Vec<FieldError> = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if name.contains('\0') || value.contains('\0') {
+            flag(&mut found, nul_in_parameter(&name));
+            continue;
+        }
+        let longest = if name == "cursor" {
+            MAX_CURSOR_CHARS
+        } else {
+            limits.filter_chars
+        };
+        if value.chars().count() > longest {
+            flag(
+                &mut found,
+                FieldError::parameter(
+                    name.as_ref(),
+                    "too_long",
+                    format!("must have at most {longest} characters"),
+                ),
+            );
+        }
+        match counts.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((name.to_string(), 1)),
+        }
+    }
+    for (name, count) in counts {
+        if count > limits.filter_values {
+            flag(
+                &mut found,
+                FieldError::parameter(
+                    name.as_str(),
+                    "too_many",
+                    format!("may be given at most {} times", limits.filter_values),
+                ),
+            );
+        }
+    }
+    found
 }
 
 const NUL_DETAIL: &str = "must not contain the NUL character";

@@ -103,6 +103,7 @@ pub struct BuyerPatch {
 #[into_params(parameter_in = Query)]
 pub struct BuyerListQuery {
     /// Case-insensitive substring of the name.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub kind: Option<BuyerKind>,
 }

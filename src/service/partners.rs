@@ -249,7 +249,7 @@ impl PartnerPatch {
 #[into_params(parameter_in = Query)]
 pub struct PartnerListQuery {
     /// Case-insensitive substring of the name, legal name or description.
-    #[param(example = "postgres")]
+    #[param(example = "postgres", max_length = 200)]
     pub q: Option<String>,
     pub kind: Option<PartnerKind>,
     /// ISO 3166-2:FR region code.
@@ -263,7 +263,7 @@ pub struct PartnerListQuery {
     /// A skill (slug or id) the partner must hold; repeat it to require several
     /// (`?skill=postgresql&skill=postgis`): all must match.
     #[serde(default)]
-    #[param(example = json!(["postgresql"]))]
+    #[param(example = json!(["postgresql"]), max_items = 20)]
     pub skill: Vec<String>,
     /// The lowest level each `skill` must be held at (`practitioner` < `expert` <
     /// `contributor` < `maintainer`). Without `skill`: some skill at this level.

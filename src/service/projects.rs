@@ -153,7 +153,7 @@ pub struct ProjectPatch {
 #[into_params(parameter_in = Query)]
 pub struct ProjectListQuery {
     /// Case-insensitive substring of slug, name or description.
-    #[param(example = "gis")]
+    #[param(example = "gis", max_length = 200)]
     pub q: Option<String>,
     /// Only projects linked to this skill (slug or id).
     #[param(example = "postgresql")]

@@ -139,7 +139,7 @@ pub struct SkillPatch {
 #[into_params(parameter_in = Query)]
 pub struct SkillListQuery {
     /// Case-insensitive substring of slug, name or description.
-    #[param(example = "sql")]
+    #[param(example = "sql", max_length = 200)]
     pub q: Option<String>,
     /// Only skills of this category.
     #[param(example = "databases")]

@@ -261,6 +261,7 @@ pub struct TenderListQuery {
     #[param(example = "postgresql")]
     pub skill: Option<String>,
     /// Case-insensitive substring of the reference, title or description.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only tenders whose deadline is at or after this instant.
     pub deadline_after: Option<DateTime<Utc>>,

@@ -123,6 +123,7 @@ pub struct UserListQuery {
     /// Only active (true) or deactivated (false) users.
     pub active: Option<bool>,
     /// Substring of the email, case-insensitive.
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 

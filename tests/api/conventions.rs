@@ -232,3 +232,46 @@ async fn a_nul_character_is_refused_in_queries_paths_and_bodies_alike() {
         .problem(422);
     assert_eq!(entries(&login), nul("#/email"));
 }
+
+#[actix_web::test]
+async fn list_filters_are_capped_in_number_and_length() {
+    let app = TestApp::spawn().await;
+    let skills: Vec<String> = (0..21).map(|i| format!("skill={i}")).collect();
+    let many = app
+        .get(&format!("/api/v1/partners?{}", skills.join("&")), None)
+        .await
+        .problem(400);
+    assert_eq!(
+        entries(&many),
+        [("skill".to_owned(), "too_many".to_owned())]
+    );
+    let twenty = app
+        .get(
+            &format!("/api/v1/partners?{}", skills[..20].join("&")),
+            None,
+        )
+        .await
+        .ok(200);
+    assert_eq!(twenty["items"], json!([]));
+
+    let long = "a".repeat(201);
+    for path in [
+        "/api/v1/partners",
+        "/api/v1/skills",
+        "/api/v1/tenders",
+        "/api/v1/projects",
+    ] {
+        let problem = app
+            .get(&format!("{path}?q={long}"), None)
+            .await
+            .problem(400);
+        assert_eq!(
+            entries(&problem),
+            [("q".to_owned(), "too_long".to_owned())],
+            "{path}"
+        );
+    }
+    app.get(&format!("/api/v1/skills?q={}", "a".repeat(200)), None)
+        .await
+        .ok(200);
+}

@@ -294,6 +294,7 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         db_connect_timeout: Duration::from_secs(2),
         workers: 1,
         db_pool_size: 8,
+        limits: ose_api::config::Limits::default(),
     }
 }
 

@@ -126,12 +126,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 pub fn migrate(config: &Config) -> Result<usize, StartError> {
-    let db = Db::new(
-        &config.database_url,
-        config.backend,
-        config.db_pool_size,
-        config.db_connect_timeout,
-    );
+    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
     Ok(db.migrate()?)
 }
 
@@ -152,12 +147,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
             "`{email}` is not an email address"
         )));
     }
-    let db = Db::new(
-        &config.database_url,
-        config.backend,
-        config.db_pool_size,
-        config.db_connect_timeout,
-    );
+    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
     db.migrate()?;
     let hash = password::hash(&password).map_err(|e| StartError::Invalid(e.to_string()))?;
     let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
@@ -201,12 +191,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
 
 /// Migrates the database and loads the demo network (idempotent); returns what it did.
 pub fn seed_demo(config: &Config) -> Result<String, StartError> {
-    let db = Db::new(
-        &config.database_url,
-        config.backend,
-        config.db_pool_size,
-        config.db_connect_timeout,
-    );
+    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
     db.migrate()?;
     let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
     seed::load(&mut conn, SystemClock.now_naive())

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use rand::RngCore;
 
-use crate::db::Backend;
+use crate::db::{Backend, PoolSettings};
 
 /// Shortest JWT signing secret accepted, in bytes (HS256 wants at least its output size).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -65,6 +65,15 @@ pub struct Settings {
     #[arg(long, env = "DB_POOL_SIZE", global = true)]
     pub db_pool_size: Option<u32>,
 
+    /// Longest a PostgreSQL statement may run before it is cancelled (503), in ms.
+    #[arg(
+        long,
+        env = "STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub statement_timeout_ms: u64,
+
     /// Most values one query parameter may repeat (`?skill=a&skill=b…`).
     #[arg(long, env = "MAX_FILTER_VALUES", default_value_t = 20, global = true)]
     pub max_filter_values: usize,
@@ -90,6 +99,7 @@ pub struct Config {
     pub db_connect_timeout: Duration,
     pub workers: usize,
     pub db_pool_size: u32,
+    pub statement_timeout: Duration,
     pub limits: Limits,
 }
 
@@ -126,6 +136,8 @@ pub enum ConfigError {
     Workers(usize),
     #[error("DB_POOL_SIZE must be between 1 and 1000, got {0}")]
     PoolSize(u32),
+    #[error("STATEMENT_TIMEOUT_MS must be between 100 and 600000, got {0}")]
+    StatementTimeout(u64),
     #[error("MAX_FILTER_VALUES must be between 1 and 100, got {0}")]
     FilterValues(usize),
     #[error("MAX_FILTER_CHARS must be between 10 and 10000, got {0}")]
@@ -133,6 +145,15 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How the database pool holds its connections.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            size: self.db_pool_size,
+            connect_timeout: self.db_connect_timeout,
+            statement_timeout: self.statement_timeout,
+        }
+    }
+
     pub fn from_settings(settings: &Settings) -> Result<Config, ConfigError> {
         let backend = Backend::from_url(&settings.database_url)
             .ok_or_else(|| ConfigError::UnknownDatabase(settings.database_url.clone()))?;
@@ -166,6 +187,9 @@ impl Config {
         if !(1..=1000).contains(&db_pool_size) {
             return Err(ConfigError::PoolSize(db_pool_size));
         }
+        if !(100..=600_000).contains(&settings.statement_timeout_ms) {
+            return Err(ConfigError::StatementTimeout(settings.statement_timeout_ms));
+        }
         if !(1..=100).contains(&settings.max_filter_values) {
             return Err(ConfigError::FilterValues(settings.max_filter_values));
         }
@@ -191,6 +215,7 @@ impl Config {
             db_connect_timeout: Duration::from_secs(5),
             workers,
             db_pool_size,
+            statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
             limits: Limits {
                 filter_values: settings.max_filter_values,
                 filter_chars: settings.max_filter_chars,

@@ -357,6 +357,12 @@ impl From<DbError> for ApiError {
                 }
                 Kind::SerializationFailure => busy(),
                 _ if info.message().contains("database is locked") => busy(),
+                _ if info.message().contains("statement timeout") => {
+                    log::warn!("statement cancelled: {}", info.message());
+                    ApiError::Unavailable(
+                        "the request took too long in the database; retry shortly".to_owned(),
+                    )
+                }
                 _ => ApiError::Internal(format!("database: {}", info.message())),
             },
             DbError::Query(other) => ApiError::Internal(format!("database: {other}")),

@@ -19,12 +19,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
         AppState {
-            db: Db::new(
-                &config.database_url,
-                config.backend,
-                config.db_pool_size,
-                config.db_connect_timeout,
-            ),
+            db: Db::new(&config.database_url, config.backend, config.pool_settings()),
             jwt: Arc::new(JwtKeys::new(
                 &config.jwt_secret,
                 config.token_ttl.as_secs() as i64,

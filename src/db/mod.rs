@@ -76,6 +76,7 @@ pub enum ConnectError {
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
+    statement_timeout: Duration,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -84,9 +85,16 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Postgresql(PgConnection::establish(
-                &self.url,
-            )?)),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                // A statement that runs longer is cancelled: the connection goes back to
+                // the pool instead of holding it for as long as a hostile query lasts.
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    self.statement_timeout.as_millis()
+                ))?;
+                Ok(DbConnection::Postgresql(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
@@ -143,28 +151,55 @@ impl DbError {
 /// How often a transaction that lost a race is run again before `DbError::Busy`.
 const ATTEMPTS: u32 = 5;
 
+/// How the pool holds its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub size: u32,
+    /// How long a request waits for a connection before the database is unavailable.
+    pub connect_timeout: Duration,
+    /// Longest a PostgreSQL statement may run (migrations excepted).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> PoolSettings {
+        PoolSettings {
+            size: 4,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// The pool and the backend it talks to; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     pub backend: Backend,
+    statement_timeout: Duration,
 }
 
 impl Db {
     /// Builds the pool without connecting: a database that is down at this moment makes
     /// requests answer 503 until it comes back, instead of killing the process.
-    pub fn new(url: &str, backend: Backend, pool_size: u32, connect_timeout: Duration) -> Db {
+    pub fn new(url: &str, backend: Backend, settings: PoolSettings) -> Db {
         let manager = ConnectionManager {
             url: url.to_owned(),
             backend,
+            statement_timeout: settings.statement_timeout,
         };
         let pool = r2d2::Pool::builder()
-            .max_size(pool_size.max(1))
+            .max_size(settings.size.max(1))
             .min_idle(Some(0))
-            .connection_timeout(connect_timeout)
+            .connection_timeout(settings.connect_timeout)
             .test_on_check_out(true)
             .build_unchecked(manager);
-        Db { pool, backend }
+        Db {
+            pool,
+            backend,
+            statement_timeout: settings.statement_timeout,
+        }
     }
 
     pub fn conn(&self) -> Result<PooledConnection, PoolError> {
@@ -224,7 +259,7 @@ impl Db {
     /// Applies pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize, MigrationError> {
         let mut conn = self.conn().map_err(|e| MigrationError(e.to_string()))?;
-        run_migrations(&mut conn)
+        run_migrations(&mut conn, self.statement_timeout)
     }
 }
 
@@ -323,7 +358,12 @@ pub fn lock_active_admins(conn: &mut DbConnection) -> QueryResult<()> {
 #[error("{0}")]
 pub struct MigrationError(String);
 
-pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, MigrationError> {
+/// Applies pending migrations on `conn`; on PostgreSQL without a statement timeout
+/// (migrations may run longer than any request should), then back to `statement_timeout`.
+fn run_migrations(
+    conn: &mut DbConnection,
+    statement_timeout: Duration,
+) -> Result<usize, MigrationError> {
     let fail = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
     match conn {
         DbConnection::Sqlite(conn) => conn
@@ -331,14 +371,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, MigrationError> 
             .map(|applied| applied.len())
             .map_err(|e| fail(&e)),
         DbConnection::Postgresql(conn) => {
+            conn.batch_execute("SET statement_timeout = 0")
+                .map_err(|e| fail(&e))?;
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .map_err(|e| fail(&e))?;
             let applied = conn
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|applied| applied.len())
                 .map_err(|e| fail(&e));
-            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                .map_err(|e| fail(&e))?;
+            conn.batch_execute(&format!(
+                "SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY}); SET statement_timeout = {}",
+                statement_timeout.as_millis()
+            ))
+            .map_err(|e| fail(&e))?;
             applied
         }
     }

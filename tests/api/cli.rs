@@ -92,8 +92,10 @@ fn create_admin_reads_the_password_from_stdin_and_resets_it() {
     let db = ose_api::db::Db::new(
         &url,
         ose_api::db::Backend::Sqlite,
-        1,
-        std::time::Duration::from_secs(2),
+        ose_api::db::PoolSettings {
+            size: 1,
+            ..Default::default()
+        },
     );
     let mut conn = db.conn().unwrap();
     let admin = ose_api::db::users::find_by_email(&mut conn, "root@example.org")

@@ -21,7 +21,9 @@ use ose_api::app::build_app;
 use ose_api::auth::jwt::TokenSubject;
 use ose_api::clock::Clock;
 use ose_api::config::{Config, Environment};
-use ose_api::db::{self, Backend, Db, buyers::BuyerRow, partners::PartnerRow, users::UserRow};
+use ose_api::db::{
+    self, Backend, Db, PoolSettings, buyers::BuyerRow, partners::PartnerRow, users::UserRow,
+};
 use ose_api::domain::access::Role;
 use ose_api::domain::directory::{BuyerKind, Membership, PartnerKind, PartnerStatus};
 use ose_api::domain::identifiers::with_luhn_key;
@@ -172,8 +174,10 @@ impl SchemaPool {
         Db::new(
             &schema_url(base_url, &schema),
             Backend::Postgres,
-            1,
-            Duration::from_secs(5),
+            PoolSettings {
+                size: 1,
+                ..PoolSettings::default()
+            },
         )
         .migrate()
         .expect("migrations apply");
@@ -250,9 +254,16 @@ impl TestDb {
             }
             None => {
                 let db = TestDb::create();
-                Db::new(&db.url, db.backend, 1, Duration::from_secs(5))
-                    .migrate()
-                    .expect("migrations apply");
+                Db::new(
+                    &db.url,
+                    db.backend,
+                    PoolSettings {
+                        size: 1,
+                        ..PoolSettings::default()
+                    },
+                )
+                .migrate()
+                .expect("migrations apply");
                 db
             }
         }
@@ -294,6 +305,7 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         db_connect_timeout: Duration::from_secs(2),
         workers: 1,
         db_pool_size: 8,
+        statement_timeout: Duration::from_secs(5),
         limits: ose_api::config::Limits::default(),
     }
 }

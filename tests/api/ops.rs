@@ -63,3 +63,38 @@ async fn the_docs_page_and_the_document_are_served() {
         serde_json::to_value(ose_api::api::openapi_document()).unwrap()
     );
 }
+
+/// PostgreSQL cancels a statement that runs past `statement_timeout`: the request gets a
+/// 503 with `Retry-After`, and the connection goes back to the pool, usable. (SQLite runs
+/// in-process and has no such timeout; this runs when the suite runs on PostgreSQL.)
+#[actix_web::test]
+async fn a_statement_past_its_timeout_is_cancelled_as_unavailable() {
+    use actix_web::ResponseError;
+    use diesel::RunQueryDsl;
+    use ose_api::db::{Db, DbError, PoolSettings};
+    use ose_api::error::ApiError;
+
+    let test_db = TestDb::migrated();
+    if test_db.backend != Backend::Postgres {
+        return;
+    }
+    let db = Db::new(
+        &test_db.url,
+        test_db.backend,
+        PoolSettings {
+            size: 1,
+            statement_timeout: std::time::Duration::from_millis(100),
+            ..PoolSettings::default()
+        },
+    );
+    let slow: Result<usize, DbError> = db
+        .run(|conn| Ok(diesel::sql_query("SELECT pg_sleep(2)").execute(conn)?))
+        .await;
+    let answer = ApiError::from(slow.expect_err("cancelled")).error_response();
+    assert_eq!(answer.status().as_u16(), 503);
+    assert!(answer.headers().contains_key("retry-after"));
+    let after: Result<usize, DbError> = db
+        .run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
+        .await;
+    assert_eq!(after.expect("the connection still serves"), 1);
+}

@@ -80,7 +80,14 @@ fn indexes(conn: &mut DbConnection) -> BTreeSet<String> {
 }
 
 fn migrated(db: &TestDb) -> Db {
-    let db = Db::new(&db.url, db.backend, 2, std::time::Duration::from_secs(5));
+    let db = Db::new(
+        &db.url,
+        db.backend,
+        ose_api::db::PoolSettings {
+            size: 2,
+            ..Default::default()
+        },
+    );
     db.migrate().expect("migrations apply");
     db
 }

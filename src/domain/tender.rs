@@ -1,7 +1,7 @@
 //! The tender lifecycle: its states, the actions that move it, the deadline that ends
 //! bidding, and what a tender needs before it can be published.
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 
 use super::{Violation, text_enum};
 
@@ -132,6 +132,14 @@ pub fn transition(
         status: from,
         action,
     })
+}
+
+/// Years a deadline may fall in: a date outside them is a typo or a probe, not a tender.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2199;
+
+/// Whether `at` is a date a tender could mean.
+pub fn is_plausible(at: NaiveDateTime) -> bool {
+    PLAUSIBLE_YEARS.contains(&at.year())
 }
 
 /// What publishing needs: at least one lot, at least one required skill per lot, and a

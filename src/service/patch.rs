@@ -62,20 +62,26 @@ impl Given<str> for String {
     }
 }
 
-impl<T: Given<str> + ?Sized> Given<str> for &T {
-    fn given(&self) -> Option<&str> {
+impl Given<chrono::DateTime<chrono::Utc>> for chrono::DateTime<chrono::Utc> {
+    fn given(&self) -> Option<&chrono::DateTime<chrono::Utc>> {
+        Some(self)
+    }
+}
+
+impl<V: ?Sized, T: Given<V> + ?Sized> Given<V> for &T {
+    fn given(&self) -> Option<&V> {
         (**self).given()
     }
 }
 
-impl<T: Given<str>> Given<str> for Option<T> {
-    fn given(&self) -> Option<&str> {
+impl<V: ?Sized, T: Given<V>> Given<V> for Option<T> {
+    fn given(&self) -> Option<&V> {
         self.as_ref().and_then(Given::given)
     }
 }
 
-impl<T: Given<str>> Given<str> for Patch<T> {
-    fn given(&self) -> Option<&str> {
+impl<V: ?Sized, T: Given<V>> Given<V> for Patch<T> {
+    fn given(&self) -> Option<&V> {
         self.as_given().and_then(Given::given)
     }
 }

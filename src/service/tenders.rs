@@ -13,7 +13,9 @@ use super::contracts::{Contract, contract_for};
 use super::patch::{Given, Patch};
 use super::skills::filter_skill_id;
 use super::validation::{checked, findings_of, invalid, non_blank, on_text, one_of};
-use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
+use super::{
+    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, written,
+};
 use crate::db::tenders::{
     Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility,
 };
@@ -131,6 +133,16 @@ impl Tender {
     }
 }
 
+/// A deadline a tender could mean (see [`lifecycle::PLAUSIBLE_YEARS`]).
+fn plausible_instant(value: &(impl Given<DateTime<Utc>> + ?Sized)) -> Result<(), ValidationError> {
+    match value.given() {
+        Some(at) if !lifecycle::is_plausible(at.naive_utc()) => {
+            Err(invalid("range", "must fall in the years 2000 to 2199"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn valid_currency(code: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
     on_text(code, |code| {
         if money::is_currency(code) {
@@ -204,7 +216,8 @@ pub struct NewTender {
     pub currency: Option<String>,
     #[validate(range(min = 0))]
     pub estimated_value_minor: i64,
-    /// Must be in the future when the tender is published.
+    /// Must be in the future when the tender is published; years 2000 to 2199.
+    #[validate(custom(function = "plausible_instant"))]
     pub submission_deadline: DateTime<Utc>,
     /// At least one is needed to publish; at most 50.
     #[serde(default)]
@@ -241,6 +254,7 @@ pub struct TenderPatch {
     #[serde(default)]
     #[schema(value_type = i64)]
     pub estimated_value_minor: Patch<i64>,
+    #[validate(custom(function = "plausible_instant"))]
     #[serde(default)]
     #[schema(value_type = DateTime<Utc>)]
     pub submission_deadline: Patch<DateTime<Utc>>,
@@ -464,6 +478,19 @@ pub async fn list_tenders(
         Some(p) if p.role == Role::Buyer => TenderVisibility::PublicAnd(p.buyer_id.clone()),
         _ => TenderVisibility::PublicAnd(None),
     };
+    for (parameter, at) in [
+        ("deadline_after", query.deadline_after),
+        ("deadline_before", query.deadline_before),
+    ] {
+        if at.is_some_and(|at| !lifecycle::is_plausible(at.naive_utc())) {
+            return Err(BadParameter {
+                parameter,
+                code: "range",
+                detail: "must fall in the years 2000 to 2199".to_owned(),
+            }
+            .into());
+        }
+    }
     let now = state.clock.now_naive();
     let (before, fetch) = (page.after.clone(), page.fetch());
     let (rows, lots) = state

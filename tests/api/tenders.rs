@@ -1987,3 +1987,38 @@ async fn a_skill_a_lot_requires_stays_in_the_catalogue() {
     );
     app.get("/api/v1/skills/postgis", None).await.ok(200);
 }
+
+#[actix_web::test]
+async fn deadlines_outside_plausible_years_are_refused() {
+    let app = TestApp::spawn().await;
+    let scene = Scene::new(&app).await;
+    for deadline in [
+        "-4000-01-31T12:00:00Z",
+        "1999-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+    ] {
+        let body = tender_body(&app, "FAR-1", json!({"submission_deadline": deadline}));
+        let codes = create(&app, &scene.buyer, body)
+            .await
+            .invalid_fields(&["#/submission_deadline"]);
+        assert_eq!(codes, ["range"], "{deadline}");
+    }
+    assert_no_tender(&app, &scene).await;
+    let tender = draft(&app, &scene, "FAR-2").await;
+    let etag = etag_of(&app, &scene.buyer, &tender).await;
+    app.json_if_match(
+        Method::PATCH,
+        &tender_path(&tender),
+        Some(&scene.buyer),
+        Some(&etag),
+        json!({"submission_deadline": "+200000-01-01T00:00:00Z"}),
+    )
+    .await
+    .invalid_fields(&["#/submission_deadline"]);
+    let problem = app
+        .get("/api/v1/tenders?deadline_after=0999-01-01T00:00:00Z", None)
+        .await
+        .problem(400);
+    assert_eq!(problem["errors"][0]["parameter"], "deadline_after");
+    assert_eq!(read(&app, Some(&scene.buyer), &tender).await["version"], 1);
+}

@@ -93,6 +93,13 @@ pub enum ApiError {
         detail: String,
         current_state: Option<String>,
     },
+    /// A conflict that passes by itself (another request holds what this one needs):
+    /// `Retry-After` says when to try again.
+    #[error("conflict, retry: {detail}")]
+    Busy {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -141,7 +148,9 @@ impl ApiError {
             ApiError::Forbidden(_) => ("urn:ose-api:problem:forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("about:blank", "Not Found"),
             ApiError::MethodNotAllowed { .. } => ("about:blank", "Method Not Allowed"),
-            ApiError::Conflict { .. } => ("urn:ose-api:problem:conflict", "Conflict"),
+            ApiError::Conflict { .. } | ApiError::Busy { .. } => {
+                ("urn:ose-api:problem:conflict", "Conflict")
+            }
             ApiError::PreconditionFailed => {
                 ("urn:ose-api:problem:stale-version", "Precondition Failed")
             }
@@ -166,7 +175,7 @@ impl ApiError {
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
             | ApiError::Unavailable(d) => d.clone(),
-            ApiError::Conflict { detail, .. } => detail.clone(),
+            ApiError::Conflict { detail, .. } | ApiError::Busy { detail, .. } => detail.clone(),
             ApiError::InvalidParameters(errors) | ApiError::Validation(errors) => {
                 match errors.len() {
                     1 => "1 field is invalid".to_owned(),
@@ -231,7 +240,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Busy { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -256,7 +265,10 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, allow.join(", ")));
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Busy {
+                retry_after_secs, ..
+            } => {
                 builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             ApiError::Unavailable(_) => {
@@ -306,6 +318,12 @@ impl From<ServiceError> for ApiError {
             } => ApiError::Conflict {
                 detail,
                 current_state,
+            },
+            ServiceError::InFlight => ApiError::Busy {
+                detail: "a request with this Idempotency-Key is still being processed; \
+                         retry shortly"
+                    .to_owned(),
+                retry_after_secs: 1,
             },
             ServiceError::StaleVersion => ApiError::PreconditionFailed,
             ServiceError::VersionRequired => ApiError::PreconditionRequired,

@@ -72,12 +72,6 @@ pub struct Answer {
     pub replayed: bool,
 }
 
-fn in_flight() -> ServiceError {
-    ServiceError::conflict(
-        "a request with this Idempotency-Key is still being processed; retry shortly",
-    )
-}
-
 enum Claim {
     Run,
     Replay(Box<db::idempotency::KeyRow>),
@@ -93,14 +87,14 @@ fn claim(conn: &mut DbConnection, keyed: &Keyed, now: NaiveDateTime) -> ServiceR
             .map(|row| Claim::Replay(Box::new(row)))
             .ok_or_else(|| ServiceError::Internal("idempotency record vanished".to_owned())),
         Decision::Mismatch => Err(ServiceError::KeyReused),
-        Decision::InFlight => Err(in_flight()),
+        Decision::InFlight => Err(ServiceError::InFlight),
         Decision::Run => {
             if existing.is_some() {
                 db::idempotency::release(conn, &keyed.scope, &keyed.key)?;
             }
             match db::idempotency::claim(conn, &keyed.scope, &keyed.key, &keyed.fingerprint, now) {
                 Err(QueryError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    Err(in_flight())
+                    Err(ServiceError::InFlight)
                 }
                 other => Ok(other.map(|()| Claim::Run)?),
             }

@@ -44,6 +44,9 @@ pub enum ServiceError {
         detail: String,
         current_state: Option<String>,
     },
+    /// An earlier request with the same `Idempotency-Key` is still running.
+    #[error("idempotency key in flight")]
+    InFlight,
     /// The caller named a version (`If-Match`) that is no longer current.
     #[error("stale version")]
     StaleVersion,

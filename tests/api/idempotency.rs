@@ -245,10 +245,10 @@ async fn a_key_in_flight_is_a_409_until_it_is_abandoned() {
     let scope = scope_of(&app, &scene.lead).await;
     claim_in_flight(&app, &scope, "key-x", &server_fingerprint(&path, &body));
 
-    let problem = post_with_key(&app, &scene.lead, &path, "key-x", body.clone())
-        .await
-        .problem(409);
+    let in_flight = post_with_key(&app, &scene.lead, &path, "key-x", body.clone()).await;
+    let problem = in_flight.problem(409);
     assert!(problem.get("errors").is_none(), "{problem}");
+    assert_eq!(in_flight.header("retry-after").as_deref(), Some("1"));
     assert!(listed(&app, &scene.admin, &tender).await.is_empty());
 
     // Five minutes on, the first request is taken for dead and the retry runs.

@@ -65,6 +65,11 @@ pub struct Settings {
     #[arg(long, env = "DB_POOL_SIZE", global = true)]
     pub db_pool_size: Option<u32>,
 
+    /// Most password or secret hashes computed at once [default: the number of CPU
+    /// cores]; others wait briefly, then get 503.
+    #[arg(long, env = "CONCURRENT_HASHES", global = true)]
+    pub concurrent_hashes: Option<usize>,
+
     /// Longest a PostgreSQL statement may run before it is cancelled (503), in ms.
     #[arg(
         long,
@@ -100,6 +105,7 @@ pub struct Config {
     pub workers: usize,
     pub db_pool_size: u32,
     pub statement_timeout: Duration,
+    pub concurrent_hashes: usize,
     pub limits: Limits,
 }
 
@@ -136,6 +142,8 @@ pub enum ConfigError {
     Workers(usize),
     #[error("DB_POOL_SIZE must be between 1 and 1000, got {0}")]
     PoolSize(u32),
+    #[error("CONCURRENT_HASHES must be between 1 and 256, got {0}")]
+    ConcurrentHashes(usize),
     #[error("STATEMENT_TIMEOUT_MS must be between 100 and 600000, got {0}")]
     StatementTimeout(u64),
     #[error("MAX_FILTER_VALUES must be between 1 and 100, got {0}")]
@@ -173,9 +181,12 @@ impl Config {
         if !(60..=86_400).contains(&settings.token_ttl_seconds) {
             return Err(ConfigError::TokenTtl(settings.token_ttl_seconds));
         }
-        let workers = settings.workers.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-        });
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let workers = settings.workers.unwrap_or(cores);
+        let concurrent_hashes = settings.concurrent_hashes.unwrap_or(cores);
+        if !(1..=256).contains(&concurrent_hashes) {
+            return Err(ConfigError::ConcurrentHashes(concurrent_hashes));
+        }
         if !(1..=256).contains(&workers) {
             return Err(ConfigError::Workers(workers));
         }
@@ -216,6 +227,7 @@ impl Config {
             workers,
             db_pool_size,
             statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
+            concurrent_hashes,
             limits: Limits {
                 filter_values: settings.max_filter_values,
                 filter_chars: settings.max_filter_chars,

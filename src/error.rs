@@ -332,6 +332,9 @@ impl From<ServiceError> for ApiError {
                 ApiError::TooManyRequests { retry_after_secs }
             }
             ServiceError::Database(error) => ApiError::from(error),
+            ServiceError::Overloaded => ApiError::Unavailable(
+                "too many sign-ins and password changes at once; retry shortly".to_owned(),
+            ),
             ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
     }

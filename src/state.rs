@@ -14,6 +14,9 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
+    /// Permits to hash a password or secret: argon2 is meant to be expensive, so only
+    /// so many run at once.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             )),
             clock,
             limits: config.limits,
+            hashing: Arc::new(tokio::sync::Semaphore::new(config.concurrent_hashes)),
         }
     }
 }

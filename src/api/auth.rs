@@ -16,8 +16,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Exchange credentials for an access token.
 ///
-/// After 5 failures within a minute for one account (or client) or one address, further
-/// attempts answer 429 with `Retry-After` until the window moves on.
+/// Failures are throttled per minute: 5 on one account (or client) from one address, 20
+/// on one account from anywhere, 50 from one address; beyond, attempts answer 429 with
+/// `Retry-After` until the window moves on. Too many sign-ins at once answer 503.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::users::{check_organisation_exists, hash_secret, validate_binding};
+use super::users::{check_organisation_exists, validate_binding};
 use super::validation::valid_id;
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
@@ -133,7 +133,7 @@ pub async fn create(
 ) -> ServiceResult<CreatedApiClient> {
     require_admin(principal)?;
     let client_secret = random_token(32);
-    let secret_hash = hash_secret(client_secret.clone()).await?;
+    let secret_hash = super::hashing::hash(state, client_secret.clone()).await?;
     let now = state.clock.now_naive();
     let row = ApiClientRow {
         id: db::new_id(),

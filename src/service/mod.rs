@@ -6,6 +6,7 @@ pub mod api_clients;
 pub mod bids;
 pub mod buyers;
 pub mod contracts;
+pub mod hashing;
 pub mod idempotency;
 pub mod partner_skills;
 pub mod partners;
@@ -59,6 +60,9 @@ pub enum ServiceError {
     TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
     Database(#[from] DbError),
+    /// Too many expensive operations (password hashes) at once: retry shortly.
+    #[error("overloaded")]
+    Overloaded,
     /// A bug or broken invariant; the cause is logged, never shown.
     #[error("internal: {0}")]
     Internal(String),

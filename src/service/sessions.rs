@@ -1,5 +1,5 @@
 //! Sessions: credentials exchanged for an access token, with repeated failures throttled
-//! per account and per address (kept in the database, so it holds across replicas); and
+//! (kept in the database, so it holds across replicas); and
 //! a token resolved to the principal it acts as, as the database says now.
 
 use chrono::{DateTime, Utc};
@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use super::users::normalise_email;
 use super::{ServiceError, ServiceResult};
 use crate::auth::jwt::{Claims, TokenSubject};
-use crate::auth::password;
 use crate::db::{self, DbConnection};
 use crate::domain::access::{Principal, PrincipalKind, Role};
 use crate::domain::throttle;
@@ -69,35 +68,70 @@ impl From<Principal> for Me {
     }
 }
 
-/// Who the credentials proved to be, ready to be put in a token.
-struct Authenticated {
+/// Who the credentials claim to be, ready to be put in a token once the secret checks,
+/// with the hash to check it against (`None` when the account cannot sign in: unknown,
+/// deactivated or revoked).
+struct Claimed {
     subject: TokenSubject,
     id: String,
     role: Role,
     generation: i32,
+    stored_hash: Option<String>,
 }
 
-/// Exchange credentials for an access token. `address` is the caller's, the second key
-/// failures are throttled by.
+/// Exchange credentials for an access token. `address` is the caller's: failures are
+/// throttled per account and address, per account, and per address (see
+/// [`throttle::Scope`]).
+///
+/// The attempt is counted as a failure before the secret is checked, in the same
+/// transaction that counts the earlier ones, so parallel guesses cannot exceed the
+/// limit; a right secret takes it back. The secret is checked off any database
+/// connection, in turn with other hashes.
 pub async fn issue_token(
     state: &AppState,
     credentials: TokenRequest,
     address: String,
 ) -> ServiceResult<TokenResponse> {
     let now = state.clock.now();
-    // Argon2 runs in there too, on the blocking pool.
-    let authenticated = state
+    let (account, secret) = match &credentials {
+        TokenRequest::Password { email, password } => (
+            format!("account:{}", normalise_email(email)),
+            password.clone(),
+        ),
+        TokenRequest::ClientCredentials {
+            client_id,
+            client_secret,
+        } => (format!("client:{client_id}"), client_secret.clone()),
+    };
+    let keys: Vec<String> = throttle::Scope::ALL
+        .iter()
+        .map(|scope| scope.key(&account, &address))
+        .collect();
+    let attempt = {
+        let keys = keys.clone();
+        state
+            .db
+            .write(move |conn| count_attempt(conn, &keys, &credentials, now))
+            .await?
+    };
+    let (claimed, recorded) = attempt;
+    let stored_hash = claimed.as_ref().and_then(|c| c.stored_hash.clone());
+    let right = super::hashing::verify(state, secret, stored_hash).await?;
+    let Some(claimed) = claimed.filter(|_| right) else {
+        return Err(ServiceError::Unauthorized("invalid credentials".to_owned()));
+    };
+    state
         .db
-        .run(move |conn| authenticate(conn, &credentials, &address, now))
+        .write(move |conn| Ok::<_, ServiceError>(db::login_failures::forget(conn, &recorded)?))
         .await?;
     let (access_token, expires_at) = state
         .jwt
         .issue(
             now,
-            authenticated.subject,
-            &authenticated.id,
-            authenticated.role,
-            authenticated.generation,
+            claimed.subject,
+            &claimed.id,
+            claimed.role,
+            claimed.generation,
         )
         .map_err(|e| ServiceError::Internal(format!("token signing: {e}")))?;
     Ok(TokenResponse {
@@ -107,83 +141,53 @@ pub async fn issue_token(
     })
 }
 
-fn authenticate(
+/// In one transaction on the throttle keys: refuses (429) when any key has reached its
+/// limit, else records this attempt as a failure under each key and reads the account
+/// claimed. Returns the account (if any) and the failures recorded.
+fn count_attempt(
     conn: &mut DbConnection,
+    keys: &[String],
     credentials: &TokenRequest,
-    address: &str,
     now: DateTime<Utc>,
-) -> ServiceResult<Authenticated> {
-    let account_key = match credentials {
-        TokenRequest::Password { email, .. } => format!("account:{}", normalise_email(email)),
-        TokenRequest::ClientCredentials { client_id, .. } => format!("client:{client_id}"),
-    };
-    let keys = [account_key, format!("address:{address}")];
+) -> ServiceResult<(Option<Claimed>, Vec<String>)> {
+    db::login_failures::lock_keys(conn, keys)?;
     let window_start = throttle::window_start(now).naive_utc();
-    let failures = db::login_failures::since(conn, &keys, window_start)?;
-    for key in &keys {
+    let failures = db::login_failures::since(conn, keys, window_start)?;
+    for (scope, key) in throttle::Scope::ALL.iter().zip(keys) {
         let of_key: Vec<DateTime<Utc>> = failures
             .iter()
             .filter(|(failed_key, _)| failed_key == key)
             .map(|(_, at)| at.and_utc())
             .collect();
-        if let Some(retry_after_secs) = throttle::retry_after(&of_key, now) {
+        if let Some(retry_after_secs) = throttle::retry_after(&of_key, scope.limit(), now) {
             return Err(ServiceError::TooManyRequests { retry_after_secs });
         }
     }
-    match check(conn, credentials)? {
-        Some(authenticated) => Ok(authenticated),
-        None => {
-            db::login_failures::record(conn, &keys, now.naive_utc(), window_start)?;
-            Err(ServiceError::Unauthorized("invalid credentials".to_owned()))
-        }
-    }
+    let recorded = db::login_failures::record(conn, keys, now.naive_utc(), window_start)?;
+    Ok((claimed(conn, credentials)?, recorded))
 }
 
-/// Who the credentials prove to be, if they do. An unknown account costs the same time
-/// as a wrong secret, so that response times do not reveal which accounts exist.
-fn check(
-    conn: &mut DbConnection,
-    credentials: &TokenRequest,
-) -> ServiceResult<Option<Authenticated>> {
+/// The account the credentials name, with the hash its secret must match.
+fn claimed(conn: &mut DbConnection, credentials: &TokenRequest) -> ServiceResult<Option<Claimed>> {
     Ok(match credentials {
-        TokenRequest::Password { email, password } => {
-            match db::users::find_by_email(conn, &normalise_email(email))? {
-                Some(user) if user.active && password::verify(password, &user.password_hash) => {
-                    Some(Authenticated {
-                        subject: TokenSubject::User,
-                        id: user.id,
-                        role: user.role,
-                        generation: user.token_generation,
-                    })
-                }
-                Some(_) => None,
-                None => {
-                    password::verify_decoy(password);
-                    None
-                }
-            }
+        TokenRequest::Password { email, .. } => {
+            db::users::find_by_email(conn, &normalise_email(email))?.map(|user| Claimed {
+                subject: TokenSubject::User,
+                stored_hash: user.active.then_some(user.password_hash),
+                id: user.id,
+                role: user.role,
+                generation: user.token_generation,
+            })
         }
-        TokenRequest::ClientCredentials {
-            client_id,
-            client_secret,
-        } => match db::api_clients::find_by_client_id(conn, client_id)? {
-            Some(client)
-                if client.revoked_at.is_none()
-                    && password::verify(client_secret, &client.secret_hash) =>
-            {
-                Some(Authenticated {
-                    subject: TokenSubject::ApiClient,
-                    id: client.id,
-                    role: client.role,
-                    generation: 0,
-                })
-            }
-            Some(_) => None,
-            None => {
-                password::verify_decoy(client_secret);
-                None
-            }
-        },
+        TokenRequest::ClientCredentials { client_id, .. } => {
+            db::api_clients::find_by_client_id(conn, client_id)?.map(|client| Claimed {
+                subject: TokenSubject::ApiClient,
+                stored_hash: client.revoked_at.is_none().then_some(client.secret_hash),
+                id: client.id,
+                role: client.role,
+                generation: 0,
+            })
+        }
     })
 }
 

@@ -11,7 +11,6 @@ use super::validation::{findings_of, valid_id};
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
 };
-use crate::auth::password;
 use crate::db::users::{UserFilter, UserRow};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::Violation;
@@ -132,16 +131,6 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Hashes a password or client secret on the blocking pool: Argon2 is slow by design and
-/// would stall the async workers. Callers hash before their transaction opens, so that
-/// no lock is held meanwhile.
-pub async fn hash_secret(secret: String) -> ServiceResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&secret))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
-        .map_err(|e| ServiceError::Internal(format!("secret hashing: {e}")))
-}
-
 /// The findings of a body whose role must fit its organisation ids: its own rules and
 /// the binding's, to be reported in one 422 with those found in the database.
 pub fn validate_binding(
@@ -227,7 +216,7 @@ pub async fn list(
 /// Create a user bound to its organisation.
 pub async fn create(state: &AppState, principal: &Principal, body: NewUser) -> ServiceResult<User> {
     require_admin(principal)?;
-    let password_hash = hash_secret(body.password.clone()).await?;
+    let password_hash = super::hashing::hash(state, body.password.clone()).await?;
     let now = state.clock.now_naive();
     let row = UserRow {
         id: db::new_id(),
@@ -277,7 +266,7 @@ pub async fn update(
 ) -> ServiceResult<User> {
     require_admin(principal)?;
     let password_hash = match patch.password.as_given() {
-        Some(new_password) => Some(hash_secret(new_password.clone()).await?),
+        Some(new_password) => Some(super::hashing::hash(state, new_password.clone()).await?),
         None => None,
     };
     let now = state.clock.now_naive();

@@ -212,55 +212,105 @@ async fn client_credentials_work_until_the_client_is_revoked() {
     assert_unauthorized(&app.post("/api/v1/auth/token", None, grant).await);
 }
 
+/// A sign-in with `password` for `email`, from `address`.
+fn sign_in(email: &str, password: &str, address: &str) -> actix_web::test::TestRequest {
+    TestApp::request(Method::POST, "/api/v1/auth/token", None)
+        .peer_addr(address.parse().unwrap())
+        .set_json(json!({"grant_type": "password", "email": email, "password": password}))
+}
+
+const GUESS: &str = "guess guess guess";
+
 #[actix_web::test]
-async fn five_failures_in_a_minute_throttle_the_account() {
+async fn five_failures_stop_the_account_from_that_address_only() {
     let app = TestApp::spawn().await;
     app.insert_user("target@example.org", Role::Admin, None);
-    let from = |addr: &str| {
-        TestApp::request(Method::POST, "/api/v1/auth/token", None)
-            .peer_addr(addr.parse().unwrap())
-            .set_json(json!({"grant_type": "password", "email": "target@example.org", "password": "guess guess guess"}))
-    };
     for attempt in 0..5 {
-        // Each from its own address: only the account key accumulates.
-        let response = app.send(from(&format!("10.0.0.{attempt}:4000"))).await;
+        let response = app
+            .send(sign_in("target@example.org", GUESS, "192.0.2.1:4000"))
+            .await;
         assert_eq!(response.status, 401, "attempt {attempt}");
     }
-    let blocked = app.send(from("10.0.0.9:4000")).await;
+    let blocked = app
+        .send(sign_in("target@example.org", GUESS, "192.0.2.1:4001"))
+        .await;
     blocked.problem(429);
     let retry_after: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));
-    // Even the right password waits.
-    app.login("target@example.org", PASSWORD).await.problem(429);
+    // Even the right password waits, from there; from elsewhere the user signs in.
+    app.send(sign_in("target@example.org", PASSWORD, "192.0.2.1:4002"))
+        .await
+        .problem(429);
+    app.send(sign_in("target@example.org", PASSWORD, "198.51.100.1:4000"))
+        .await
+        .ok(200);
 }
 
 #[actix_web::test]
-async fn five_failures_in_a_minute_throttle_the_address() {
+async fn twenty_failures_from_anywhere_stop_the_account() {
+    let app = TestApp::spawn().await;
+    app.insert_user("target@example.org", Role::Admin, None);
+    for attempt in 0..20 {
+        // Each from its own address: only the account key reaches its limit.
+        let from = format!("10.0.0.{attempt}:4000");
+        let response = app.send(sign_in("target@example.org", GUESS, &from)).await;
+        assert_eq!(response.status, 401, "attempt {attempt}");
+    }
+    app.send(sign_in("target@example.org", PASSWORD, "10.0.1.1:4000"))
+        .await
+        .problem(429);
+}
+
+#[actix_web::test]
+async fn fifty_failures_stop_the_address() {
     let app = TestApp::spawn().await;
     app.insert_user("real@example.org", Role::Admin, None);
-    let attempt = |email: String| {
-        TestApp::request(Method::POST, "/api/v1/auth/token", None)
-            .peer_addr("192.0.2.7:5000".parse().unwrap())
-            .set_json(
-                json!({"grant_type": "password", "email": email, "password": "guess guess guess"}),
-            )
-    };
-    for n in 0..5 {
-        assert_eq!(
-            app.send(attempt(format!("user{n}@example.org")))
-                .await
-                .status,
-            401
-        );
+    for n in 0..50 {
+        let email = format!("user{n}@example.org");
+        let response = app.send(sign_in(&email, GUESS, "192.0.2.7:5000")).await;
+        assert_eq!(response.status, 401, "attempt {n}");
     }
-    app.send(attempt("real@example.org".to_owned()))
+    app.send(sign_in("real@example.org", PASSWORD, "192.0.2.7:5000"))
         .await
         .problem(429);
     // Another address is not affected.
-    let other = TestApp::request(Method::POST, "/api/v1/auth/token", None)
-        .peer_addr("198.51.100.1:5000".parse().unwrap())
-        .set_json(
-            json!({"grant_type": "password", "email": "real@example.org", "password": PASSWORD}),
-        );
-    app.send(other).await.ok(200);
+    app.send(sign_in("real@example.org", PASSWORD, "198.51.100.1:5000"))
+        .await
+        .ok(200);
+}
+
+#[actix_web::test]
+async fn parallel_guesses_never_exceed_the_limit() {
+    let app = TestApp::spawn().await;
+    app.insert_user("target@example.org", Role::Admin, None);
+    let answers = futures_util::future::join_all(
+        (0..20).map(|_| app.send(sign_in("target@example.org", GUESS, "192.0.2.9:4000"))),
+    )
+    .await;
+    let checked = answers.iter().filter(|a| a.status == 401).count();
+    let refused = answers.iter().filter(|a| a.status == 429).count();
+    assert_eq!(
+        (checked, refused),
+        (5, 15),
+        "five guesses checked, the others refused"
+    );
+}
+
+#[actix_web::test]
+async fn a_right_password_does_not_count_as_a_failure() {
+    let app = TestApp::spawn().await;
+    app.insert_user("target@example.org", Role::Admin, None);
+    for _ in 0..4 {
+        app.send(sign_in("target@example.org", GUESS, "192.0.2.3:4000"))
+            .await
+            .problem(401);
+    }
+    for _ in 0..3 {
+        app.send(sign_in("target@example.org", PASSWORD, "192.0.2.3:4000"))
+            .await
+            .ok(200);
+    }
+    app.send(sign_in("target@example.org", GUESS, "192.0.2.3:4000"))
+        .await
+        .problem(401);
 }

@@ -306,6 +306,7 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         workers: 1,
         db_pool_size: 8,
         statement_timeout: Duration::from_secs(5),
+        concurrent_hashes: 2,
         limits: ose_api::config::Limits::default(),
     }
 }

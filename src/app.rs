@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -78,6 +78,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
         .default_service(web::to(mw::fallback))
         .wrap(from_fn(mw::screen_input))
+        .wrap(from_fn(mw::head_as_get))
         .wrap(cors(&cors_origins))
         .wrap(ErrorHandlers::new().default_handler(mw::problem_safety_net))
         .wrap(from_fn(mw::request_id))

@@ -1,9 +1,10 @@
-//! Cross-cutting request handling: request ids, the refusal of NUL characters, the
-//! problem+json safety net with 500 logging, and the fallback that answers unknown
-//! routes (404) and methods (405).
+//! Cross-cutting request handling: request ids, the screening of input (NUL characters,
+//! oversized filters), `HEAD` answered as `GET`, the problem+json safety net with 500
+//! logging, and the fallback that answers unknown routes (404) and methods (405).
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
@@ -205,6 +206,23 @@ fn nul_pointers(value: &serde_json::Value, at: String, found: &mut Vec<FieldErro
     }
 }
 
+/// `HEAD` is answered wherever `GET` is: the same status and headers, without a body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let response = next.call(req).await?;
+    Ok(if head {
+        response.map_body(|_, _| BoxBody::new(()))
+    } else {
+        response.map_into_boxed_body()
+    })
+}
+
 /// Every error response leaves as problem+json, whoever produced it (actix itself, a
 /// middleware, a handler); and every 500 is logged with its request id and cause.
 pub fn problem_safety_net<B: MessageBody + 'static>(
@@ -275,6 +293,7 @@ impl RouteTable {
             .map(|(path, item)| {
                 let methods = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
                     ("DELETE", item.delete.is_some()),

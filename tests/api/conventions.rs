@@ -26,7 +26,7 @@ async fn wrong_methods_are_405_with_allow() {
         .send(TestApp::request(Method::PUT, "/api/v1/skills", None))
         .await;
     response.problem(405);
-    assert_eq!(response.header("allow").as_deref(), Some("GET, POST"));
+    assert_eq!(response.header("allow").as_deref(), Some("GET, HEAD, POST"));
     let response = app
         .send(TestApp::request(
             Method::POST,
@@ -37,7 +37,7 @@ async fn wrong_methods_are_405_with_allow() {
     response.problem(405);
     assert_eq!(
         response.header("allow").as_deref(),
-        Some("DELETE, GET, PATCH")
+        Some("DELETE, GET, HEAD, PATCH")
     );
 }
 
@@ -274,4 +274,50 @@ async fn list_filters_are_capped_in_number_and_length() {
     app.get(&format!("/api/v1/skills?q={}", "a".repeat(200)), None)
         .await
         .ok(200);
+}
+
+#[actix_web::test]
+async fn head_is_answered_wherever_get_is() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    app.post(
+        "/api/v1/skills",
+        Some(&admin),
+        json!({"slug": "postgresql", "name": "PostgreSQL", "category": "databases"}),
+    )
+    .await
+    .ok(201);
+    let get = app.get("/api/v1/skills/postgresql", None).await;
+    let head = app
+        .send(TestApp::request(
+            Method::HEAD,
+            "/api/v1/skills/postgresql",
+            None,
+        ))
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty(), "no body");
+    assert_eq!(head.header("etag"), get.header("etag"));
+    assert_eq!(
+        head.header("content-type").as_deref(),
+        Some("application/json")
+    );
+    for path in [
+        "/healthz",
+        "/api/v1/skills",
+        "/api/v1/partners",
+        "/openapi.json",
+    ] {
+        let head = app.send(TestApp::request(Method::HEAD, path, None)).await;
+        assert_eq!(head.status, 200, "{path}");
+    }
+    let missing = app
+        .send(TestApp::request(Method::HEAD, "/api/v1/skills/cobol", None))
+        .await;
+    assert_eq!(missing.status, 404);
+    // Only where GET is: a write-only route still refuses it.
+    let refused = app
+        .send(TestApp::request(Method::HEAD, "/api/v1/auth/token", None))
+        .await;
+    assert_eq!(refused.status, 405);
 }

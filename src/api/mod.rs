@@ -40,6 +40,7 @@ pub const BEARER: &str = "bearer";
             Single resources carry an `ETag`; `If-Match` on writes is honoured.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
+    servers((url = "/", description = "The server this document is served from")),
     modifiers(&BearerSecurity),
     components(
         schemas(

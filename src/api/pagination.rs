@@ -19,7 +19,6 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
-    #[param(example = "djE6cG9zdGdyZXNxbA")]
     pub cursor: Option<String>,
 }
 
@@ -27,7 +26,8 @@ pub struct PageQuery {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ListResponse<T> {
     pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

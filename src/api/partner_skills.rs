@@ -30,6 +30,7 @@ fn respond(builder: HttpResponseBuilder, claim: &PartnerSkill) -> HttpResponse {
 /// List a partner's skills in slug order.
 #[utoipa::path(
     tag = "partners",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "The partner's id"), PageQuery),
     responses(
         (status = 200, description = "A page of the partner's skills", body = ListResponse<PartnerSkill>,
@@ -55,6 +56,7 @@ pub async fn list_partner_skills(
 /// Read one of a partner's skills.
 #[utoipa::path(
     tag = "partners",
+    security((), ("bearer" = [])),
     params(PartnerSkillPath),
     responses(
         (status = 200, description = "The partner's claim on the skill", body = PartnerSkill,

@@ -33,6 +33,7 @@ fn respond(builder: HttpResponseBuilder, partner: &Partner) -> HttpResponse {
 /// filter by `status`. Each item carries its skills.
 #[utoipa::path(
     tag = "partners",
+    security((), ("bearer" = [])),
     params(PartnerListQuery, PageQuery),
     responses(
         (status = 200, description = "A page of partners", body = ListResponse<Partner>,
@@ -59,6 +60,7 @@ pub async fn list_partners(
 /// A partner that is not active is visible to admins and to itself only (404 otherwise).
 #[utoipa::path(
     tag = "partners",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "The partner's id")),
     responses(
         (status = 200, description = "The partner", body = Partner, headers(("ETag" = String))),

@@ -31,6 +31,7 @@ fn respond(builder: HttpResponseBuilder, project: &Project) -> HttpResponse {
 /// List upstream projects in slug order.
 #[utoipa::path(
     tag = "projects",
+    security((), ("bearer" = [])),
     params(ProjectListQuery, PageQuery),
     responses(
         (status = 200, description = "A page of projects", body = ListResponse<Project>,
@@ -55,6 +56,7 @@ pub async fn list_projects(
 /// Read one project by id or slug.
 #[utoipa::path(
     tag = "projects",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "The project's id or slug", example = "postgis")),
     responses(
         (status = 200, description = "The project", body = Project, headers(("ETag" = String))),

@@ -28,6 +28,7 @@ fn respond(builder: HttpResponseBuilder, skill: &Skill) -> HttpResponse {
 /// List skills in slug order.
 #[utoipa::path(
     tag = "skills",
+    security((), ("bearer" = [])),
     params(SkillListQuery, PageQuery),
     responses(
         (status = 200, description = "A page of skills", body = ListResponse<Skill>,
@@ -52,6 +53,7 @@ pub async fn list_skills(
 /// Read one skill by id or slug.
 #[utoipa::path(
     tag = "skills",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "The skill's id or slug", example = "postgresql")),
     responses(
         (status = 200, description = "The skill", body = Skill, headers(("ETag" = String))),

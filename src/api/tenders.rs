@@ -39,6 +39,7 @@ fn respond(builder: HttpResponseBuilder, tender: &Tender) -> HttpResponse {
 /// drafts; admins see all. Bids are never part of a tender.
 #[utoipa::path(
     tag = "tenders",
+    security((), ("bearer" = [])),
     params(TenderListQuery, PageQuery),
     responses(
         (status = 200, description = "A page of tenders", body = ListResponse<Tender>,
@@ -63,6 +64,7 @@ pub async fn list_tenders(
 /// Read one tender with its lots.
 #[utoipa::path(
     tag = "tenders",
+    security((), ("bearer" = [])),
     params(("id" = String, Path, description = "The tender's id")),
     responses(
         (status = 200, description = "The tender", body = Tender, headers(("ETag" = String))),

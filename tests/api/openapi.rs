@@ -179,3 +179,36 @@ fn closed_sets_are_documented_with_the_names_the_wire_uses() {
     documents_wire_names::<Procedure>(&doc, "Procedure");
     documents_wire_names::<MemberResponse>(&doc, "MemberResponse");
 }
+
+#[test]
+fn public_operations_say_a_token_is_optional_and_lists_always_carry_next_cursor() {
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    let optional = serde_json::json!([{}, {"bearer": []}]);
+    let public = [
+        "GET /api/v1/skills",
+        "GET /api/v1/skills/{id}",
+        "GET /api/v1/projects",
+        "GET /api/v1/projects/{id}",
+        "GET /api/v1/partners",
+        "GET /api/v1/partners/{id}",
+        "GET /api/v1/partners/{id}/skills",
+        "GET /api/v1/partners/{id}/skills/{skill}",
+        "GET /api/v1/tenders",
+        "GET /api/v1/tenders/{id}",
+    ];
+    for (method, path, operation) in operations(&doc) {
+        let name = format!("{method} {path}");
+        if public.contains(&name.as_str()) {
+            assert_eq!(operation["security"], optional, "{name}");
+        } else if let Some(security) = operation.get("security") {
+            assert_ne!(security, &optional, "{name} needs a token");
+        }
+    }
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if name.starts_with("ListResponse") {
+            let required = schema["required"].as_array().expect("required");
+            assert!(required.contains(&Value::from("next_cursor")), "{name}");
+        }
+    }
+    assert_eq!(doc["servers"][0]["url"], "/");
+}

@@ -116,10 +116,40 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    App::new()
+    let (_, document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(configure)
-        .split_for_parts()
-        .1
+        .split_for_parts();
+    completed(document)
+}
+
+/// The document with what every operation may answer whatever its handler: input is
+/// screened before any handler runs (`middleware::screen_input`), so a NUL character or
+/// an oversized filter in the path or query is a 400 on every operation, and a NUL in a
+/// JSON body a 422 on every operation that takes one.
+pub fn completed(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{Ref, RefOr};
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let takes_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("400".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
+            if takes_body {
+                responses
+                    .entry("422".to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ValidationFailed")));
+            }
+        }
+    }
+    document
 }

@@ -441,8 +441,12 @@ impl TestApp {
         }
     }
 
+    /// Sends `req` and reads the answer whole; the answer is checked against the
+    /// OpenAPI document on the way (see `contract.rs`).
     pub async fn send(&self, req: TestRequest) -> TestResponse {
-        let response = match self.service.call(req.to_request()).await {
+        let request = req.to_request();
+        let (method, path) = (request.method().to_string(), request.path().to_owned());
+        let response = match self.service.call(request).await {
             Ok(response) => response.into_parts().1,
             Err(error) => error.error_response(),
         };
@@ -451,11 +455,13 @@ impl TestApp {
         let body = actix_web::body::to_bytes(response.into_body())
             .await
             .unwrap_or_else(|_| panic!("the body could not be read"));
-        TestResponse {
+        let answer = TestResponse {
             status,
             headers,
             body,
-        }
+        };
+        crate::contract::check(&method, &path, &answer);
+        answer
     }
 
     pub fn request(method: Method, path: &str, token: Option<&str>) -> TestRequest {

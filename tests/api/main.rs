@@ -6,6 +6,7 @@ mod auth;
 mod bids;
 mod buyers;
 mod cli;
+mod contract;
 mod contracts;
 mod conventions;
 mod fixtures;

@@ -75,11 +75,14 @@ pub struct CreatedApiClient {
 }))]
 pub struct NewApiClient {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     pub partner_id: Option<String>,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     pub buyer_id: Option<String>,
 }
 

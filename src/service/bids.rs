@@ -103,6 +103,7 @@ impl From<BidRecord> for Bid {
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub partner_id: String,
     pub share_bps: i32,
 }
@@ -118,18 +119,22 @@ pub struct NewMember {
 }))]
 pub struct NewBid {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub lot_id: String,
     /// Admins only: the lead partner. A partner leads its own bids.
     pub lead_partner_id: Option<String>,
     /// The consortium, lead included, shares summing to 10000; defaults to the lead
     /// alone with 10000.
     #[validate(length(min = 1, max = MAX_MEMBERS), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub members: Option<Vec<NewMember>>,
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub price_minor: i64,
     /// Must be the tender's currency.
     pub currency: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub technical_summary: Option<String>,
 }
 
@@ -140,14 +145,17 @@ pub struct NewBid {
 #[schema(example = json!({"price_minor": 72000000}))]
 pub struct BidPatch {
     #[validate(length(min = 1, max = MAX_MEMBERS), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     #[serde(default)]
     #[schema(value_type = Vec<NewMember>)]
     pub members: Patch<Vec<NewMember>>,
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     #[serde(default)]
     #[schema(value_type = i64)]
     pub price_minor: Patch<i64>,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub technical_summary: Patch<String>,

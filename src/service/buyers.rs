@@ -67,13 +67,16 @@ fn valid_siret(siret: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError
 }))]
 pub struct NewBuyer {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
     #[validate(custom(function = "valid_siret"))]
+    #[schema(pattern = r"^[0-9]{14}$")]
     pub siret: String,
     #[validate(custom(function = "one_of::<BuyerKind>"))]
     #[schema(value_type = BuyerKind)]
     pub kind: String,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     pub contact_email: String,
 }
 
@@ -82,10 +85,12 @@ pub struct NewBuyer {
 #[schema(example = json!({"contact_email": "marches@ministere-demo.example"}))]
 pub struct BuyerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(custom(function = "valid_siret"))]
+    #[schema(pattern = r"^[0-9]{14}$")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub siret: Patch<String>,
@@ -94,6 +99,7 @@ pub struct BuyerPatch {
     #[schema(value_type = BuyerKind)]
     pub kind: Patch<String>,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub contact_email: Patch<String>,

@@ -104,10 +104,12 @@ pub struct PartnerSkillClaim {
     pub level: String,
     /// People holding a certification in the skill; defaults to 0.
     #[validate(range(min = 0, max = 100_000))]
+    #[schema(minimum = 0, maximum = 100_000)]
     pub certified_experts: Option<i32>,
     /// Public pages that show the work (commits, contributor lists, releases); at most 20.
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub evidence_urls: Vec<String>,
 }
 

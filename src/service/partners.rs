@@ -132,10 +132,13 @@ pub fn valid_region(region: &(impl Given<str> + ?Sized)) -> Result<(), Validatio
 }))]
 pub struct NewPartner {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(max_length = 300, pattern = r"\S")]
     pub legal_name: String,
     #[validate(custom(function = "valid_siren"))]
+    #[schema(pattern = r"^[0-9]{9}$")]
     pub siren: String,
     #[validate(custom(function = "one_of::<PartnerKind>"))]
     #[schema(value_type = PartnerKind)]
@@ -151,14 +154,18 @@ pub struct NewPartner {
     /// Defaults to false.
     pub verified: Option<bool>,
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     pub website: Option<String>,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     pub contact_email: String,
     #[validate(custom(function = "valid_region"))]
     pub region: String,
     #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub headcount: Option<i32>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
 }
 
@@ -169,15 +176,18 @@ pub struct NewPartner {
 #[schema(example = json!({"headcount": 45, "website": "https://oslandia.com/en/"}))]
 pub struct PartnerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(max_length = 300, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub legal_name: Patch<String>,
     /// Admin only.
     #[validate(custom(function = "valid_siren"))]
+    #[schema(pattern = r"^[0-9]{9}$")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub siren: Patch<String>,
@@ -201,10 +211,12 @@ pub struct PartnerPatch {
     pub verified: Patch<bool>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Patch<Option<String>>,
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub contact_email: Patch<String>,
@@ -214,10 +226,12 @@ pub struct PartnerPatch {
     pub region: Patch<String>,
     /// A number, or `null` to remove it.
     #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     pub headcount: Patch<Option<i32>>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub description: Patch<String>,

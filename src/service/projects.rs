@@ -91,20 +91,26 @@ fn parse_license(expression: &str) -> Result<License, Violation> {
 }))]
 pub struct NewProject {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     pub slug: String,
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     pub repository_url: String,
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     pub website: Option<String>,
     /// SPDX license expression, e.g. `MIT OR Apache-2.0`, checked against the SPDX list.
     pub license: String,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// Skills (slugs or ids) the project relates to; at most 50.
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub skills: Vec<String>,
     /// The partner that publishes the project.
     pub steward_partner_id: Option<String>,
@@ -115,19 +121,23 @@ pub struct NewProject {
 #[schema(example = json!({"license": "GPL-2.0-or-later", "skills": ["postgis"]}))]
 pub struct ProjectPatch {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub slug: Patch<String>,
     #[validate(length(max = 200), custom(function = "non_blank"))]
+    #[schema(max_length = 200, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub repository_url: Patch<String>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
+    #[schema(format = "uri", max_length = 2000)]
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Patch<Option<String>>,
@@ -135,11 +145,13 @@ pub struct ProjectPatch {
     #[schema(value_type = String)]
     pub license: Patch<String>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub description: Patch<String>,
     /// Replaces the linked skills.
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub skills: Patch<Vec<String>>,

@@ -92,16 +92,21 @@ fn valid_esco_uri(uri: &(impl Given<str> + ?Sized)) -> Result<(), ValidationErro
 }))]
 pub struct NewSkill {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     pub slug: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub category: String,
     /// The parent skill, by id or slug.
     pub parent_id: Option<String>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[validate(custom(function = "valid_esco_uri"))]
+    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$")]
     pub esco_uri: Option<String>,
 }
 
@@ -110,14 +115,17 @@ pub struct NewSkill {
 #[schema(example = json!({"name": "PostGIS (spatial SQL)", "parent_id": null}))]
 pub struct SkillPatch {
     #[validate(custom(function = "valid_slug"))]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub slug: Patch<String>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub category: Patch<String>,
@@ -126,10 +134,12 @@ pub struct SkillPatch {
     #[schema(value_type = Option<String>)]
     pub parent_id: Patch<Option<String>>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub description: Patch<String>,
     #[validate(custom(function = "valid_esco_uri"))]
+    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$")]
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub esco_uri: Patch<Option<String>>,

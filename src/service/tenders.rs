@@ -161,11 +161,13 @@ fn valid_currency(code: &(impl Given<str> + ?Sized)) -> Result<(), ValidationErr
 pub struct NewRequiredSkill {
     /// Slug or id of a catalogue skill.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub skill: String,
     #[validate(custom(function = "one_of::<SkillLevel>"))]
     #[schema(value_type = SkillLevel)]
     pub min_level: String,
     #[validate(range(min = 1, max = 10))]
+    #[schema(minimum = 1, maximum = 10)]
     pub weight: i32,
 }
 
@@ -173,14 +175,18 @@ pub struct NewRequiredSkill {
 #[serde(deny_unknown_fields)]
 pub struct NewLot {
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(max_length = 300, pattern = r"\S")]
     pub title: String,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub estimated_value_minor: i64,
     /// At least one is needed to publish; at most 30.
     #[serde(default)]
     #[validate(length(max = MAX_REQUIRED_SKILLS), nested)]
+    #[schema(max_items = 30)]
     pub required_skills: Vec<NewRequiredSkill>,
 }
 
@@ -203,18 +209,23 @@ pub struct NewTender {
     /// Admins only: the buyer the tender is for. A buyer's tenders are its own.
     pub buyer_id: Option<String>,
     #[validate(length(max = 100), custom(function = "non_blank"))]
+    #[schema(max_length = 100, pattern = r"\S")]
     pub reference: String,
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(max_length = 300, pattern = r"\S")]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     #[validate(custom(function = "one_of::<Procedure>"))]
     #[schema(value_type = Procedure)]
     pub procedure: String,
     /// ISO 4217; defaults to EUR.
     #[validate(custom(function = "valid_currency"))]
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: Option<String>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub estimated_value_minor: i64,
     /// Must be in the future when the tender is published; years 2000 to 2199.
     #[validate(custom(function = "plausible_instant"))]
@@ -222,6 +233,7 @@ pub struct NewTender {
     /// At least one is needed to publish; at most 50.
     #[serde(default)]
     #[validate(length(max = MAX_LOTS), nested)]
+    #[schema(max_items = 50)]
     pub lots: Vec<NewLot>,
 }
 
@@ -231,14 +243,17 @@ pub struct NewTender {
 #[schema(example = json!({"title": "Support for the database estate", "submission_deadline": "2027-02-15T12:00:00Z"}))]
 pub struct TenderPatch {
     #[validate(length(max = 100), custom(function = "non_blank"))]
+    #[schema(max_length = 100, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub reference: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
+    #[schema(max_length = 300, pattern = r"\S")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub title: Patch<String>,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub description: Patch<String>,
@@ -247,10 +262,12 @@ pub struct TenderPatch {
     #[schema(value_type = Procedure)]
     pub procedure: Patch<String>,
     #[validate(custom(function = "valid_currency"))]
+    #[schema(pattern = r"^[A-Z]{3}$")]
     #[serde(default)]
     #[schema(value_type = String)]
     pub currency: Patch<String>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     #[serde(default)]
     #[schema(value_type = i64)]
     pub estimated_value_minor: Patch<i64>,
@@ -259,6 +276,7 @@ pub struct TenderPatch {
     #[schema(value_type = DateTime<Utc>)]
     pub submission_deadline: Patch<DateTime<Utc>>,
     #[validate(length(max = MAX_LOTS), nested)]
+    #[schema(max_items = 50)]
     #[serde(default)]
     #[schema(value_type = Vec<NewLot>)]
     pub lots: Patch<Vec<NewLot>>,
@@ -288,8 +306,10 @@ pub struct TenderListQuery {
 #[serde(deny_unknown_fields)]
 pub struct LotAward {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub lot_id: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub bid_id: String,
 }
 
@@ -300,6 +320,7 @@ pub struct LotAward {
 pub struct Award {
     /// One submitted bid per lot awarded; lots left out get no contract.
     #[validate(length(min = 1, max = MAX_LOTS), nested)]
+    #[schema(min_items = 1, max_items = 50)]
     pub awards: Vec<LotAward>,
 }
 

@@ -61,13 +61,17 @@ impl From<UserRow> for User {
 }))]
 pub struct NewUser {
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: String,
     pub role: Role,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     pub partner_id: Option<String>,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     pub buyer_id: Option<String>,
     /// Defaults to true.
     pub active: Option<bool>,
@@ -78,11 +82,13 @@ pub struct NewUser {
 #[schema(example = json!({"role": "buyer", "partner_id": null, "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb"}))]
 pub struct UserPatch {
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub email: Patch<String>,
     /// Setting a password revokes the user's existing tokens.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
+    #[schema(min_length = 12, max_length = 1024)]
     #[serde(default)]
     #[schema(value_type = String)]
     pub password: Patch<String>,
@@ -91,10 +97,12 @@ pub struct UserPatch {
     #[schema(value_type = Role)]
     pub role: Patch<Role>,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub partner_id: Patch<Option<String>>,
     #[validate(custom(function = "valid_id"))]
+    #[schema(format = "uuid")]
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub buyer_id: Patch<Option<String>>,

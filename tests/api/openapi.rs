@@ -212,3 +212,25 @@ fn public_operations_say_a_token_is_optional_and_lists_always_carry_next_cursor(
     }
     assert_eq!(doc["servers"][0]["url"], "/");
 }
+
+#[test]
+fn every_schema_example_is_valid_against_its_schema() {
+    let doc = serde_json::to_value(ose_api::api::openapi_document()).unwrap();
+    let mut invalid = Vec::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let Some(example) = schema.get("example") else {
+            continue;
+        };
+        // The whole document is the schema's resource, so its references resolve.
+        let mut root = doc.clone();
+        root["$ref"] = Value::String(format!("#/components/schemas/{name}"));
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{name} compiles: {e}"));
+        for error in validator.iter_errors(example) {
+            invalid.push(format!("{name}: {error} at {}", error.instance_path()));
+        }
+    }
+    assert!(invalid.is_empty(), "invalid examples:\n{}", invalid.join("\n"));
+}

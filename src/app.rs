@@ -117,6 +117,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let origins = config.cors_origins.clone();
     let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
         .workers(config.workers)
+        .max_connections(config.max_connections)
         .bind(&config.bind)
         .map_err(|source| StartError::Bind {
             bind: config.bind.clone(),

@@ -70,6 +70,16 @@ pub struct Settings {
     #[arg(long, env = "CONCURRENT_HASHES", global = true)]
     pub concurrent_hashes: Option<usize>,
 
+    /// Most connections one worker keeps open; beyond, new connections wait unaccepted
+    /// and established ones are served as before.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, global = true)]
+    pub max_connections: usize,
+
+    /// Longest a request body may take to arrive, in ms; a slower one is answered 408
+    /// and its connection closed.
+    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub body_timeout_ms: u64,
+
     /// Longest a PostgreSQL statement may run before it is cancelled (503), in ms.
     #[arg(
         long,
@@ -103,6 +113,7 @@ pub struct Config {
     /// How long a request waits for a database connection before answering 503.
     pub db_connect_timeout: Duration,
     pub workers: usize,
+    pub max_connections: usize,
     pub db_pool_size: u32,
     pub statement_timeout: Duration,
     pub concurrent_hashes: usize,
@@ -117,6 +128,8 @@ pub struct Limits {
     /// Longest value of a query parameter, in characters (cursors excepted: they are
     /// ours, and a sort key can be longer).
     pub filter_chars: usize,
+    /// Longest a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -124,6 +137,7 @@ impl Default for Limits {
         Limits {
             filter_values: 20,
             filter_chars: 200,
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -144,6 +158,10 @@ pub enum ConfigError {
     PoolSize(u32),
     #[error("CONCURRENT_HASHES must be between 1 and 256, got {0}")]
     ConcurrentHashes(usize),
+    #[error("MAX_CONNECTIONS must be between 16 and 100000, got {0}")]
+    MaxConnections(usize),
+    #[error("BODY_TIMEOUT_MS must be between 100 and 600000, got {0}")]
+    BodyTimeout(u64),
     #[error("STATEMENT_TIMEOUT_MS must be between 100 and 600000, got {0}")]
     StatementTimeout(u64),
     #[error("MAX_FILTER_VALUES must be between 1 and 100, got {0}")]
@@ -198,6 +216,12 @@ impl Config {
         if !(1..=1000).contains(&db_pool_size) {
             return Err(ConfigError::PoolSize(db_pool_size));
         }
+        if !(16..=100_000).contains(&settings.max_connections) {
+            return Err(ConfigError::MaxConnections(settings.max_connections));
+        }
+        if !(100..=600_000).contains(&settings.body_timeout_ms) {
+            return Err(ConfigError::BodyTimeout(settings.body_timeout_ms));
+        }
         if !(100..=600_000).contains(&settings.statement_timeout_ms) {
             return Err(ConfigError::StatementTimeout(settings.statement_timeout_ms));
         }
@@ -225,12 +249,14 @@ impl Config {
             token_ttl: Duration::from_secs(settings.token_ttl_seconds),
             db_connect_timeout: Duration::from_secs(5),
             workers,
+            max_connections: settings.max_connections,
             db_pool_size,
             statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
             concurrent_hashes,
             limits: Limits {
                 filter_values: settings.max_filter_values,
                 filter_chars: settings.max_filter_chars,
+                body_timeout: Duration::from_millis(settings.body_timeout_ms),
             },
         })
     }

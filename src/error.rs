@@ -106,6 +106,9 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive in time; the connection is closed.
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("too many requests")]
@@ -159,6 +162,7 @@ impl ApiError {
                 "Precondition Required",
             ),
             ApiError::PayloadTooLarge { .. } => ("about:blank", "Payload Too Large"),
+            ApiError::RequestTimeout => ("about:blank", "Request Timeout"),
             ApiError::UnsupportedMediaType => ("about:blank", "Unsupported Media Type"),
             ApiError::TooManyRequests { .. } => {
                 ("urn:ose-api:problem:rate-limited", "Too Many Requests")
@@ -194,6 +198,9 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge { limit } => {
                 format!("the request body exceeds the limit of {limit} bytes")
+            }
+            ApiError::RequestTimeout => {
+                "the request body did not arrive in time; the connection is closed".to_owned()
             }
             ApiError::UnsupportedMediaType => {
                 "request bodies must be sent as Content-Type: application/json".to_owned()
@@ -244,6 +251,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -273,6 +281,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::RequestTimeout => {
+                builder.force_close();
             }
             _ => {}
         }

@@ -48,6 +48,8 @@ pub async fn request_id(
 
 /// Screens what every request carries before any endpoint reads it, so that every
 /// endpoint answers alike on both backends:
+/// - a JSON body must arrive within `Limits::body_timeout` (408, connection closed): a
+///   client trickling bytes holds no connection for long;
 /// - a NUL character has no place in any text the API stores or searches (PostgreSQL
 ///   cannot even store one): 400 naming the parameter (path or query), 422 naming the
 ///   body member;
@@ -71,7 +73,9 @@ pub async fn screen_input(
         return Err(ApiError::InvalidParameters(found).into());
     }
     if is_json(&req) && declared_length(&req).is_none_or(|length| length <= MAX_BODY_BYTES) {
-        let body = read_body(&mut req).await?;
+        let body = tokio::time::timeout(limits.body_timeout, read_body(&mut req))
+            .await
+            .map_err(|_| ApiError::RequestTimeout)??;
         if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&body) {
             nul_pointers(&document, "#".to_owned(), &mut found);
         }

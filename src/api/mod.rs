@@ -58,6 +58,7 @@ pub const BEARER: &str = "bearer";
         responses::PreconditionFailed,
         responses::PreconditionRequired,
         responses::PayloadTooLarge,
+        responses::RequestTimeout,
         responses::UnsupportedMediaType,
         responses::ValidationFailed,
         responses::TooManyRequests,
@@ -126,8 +127,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The document with what every operation may answer whatever its handler: input is
 /// screened before any handler runs (`middleware::screen_input`), so a NUL character or
-/// an oversized filter in the path or query is a 400 on every operation, and a NUL in a
-/// JSON body a 422 on every operation that takes one.
+/// an oversized filter in the path or query is a 400 on every operation, and a body too
+/// slow to arrive a 408, a NUL in it a 422, on every operation that takes one.
 pub fn completed(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{Ref, RefOr};
     for item in document.paths.paths.values_mut() {
@@ -145,6 +146,9 @@ pub fn completed(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::Ope
                 .entry("400".to_owned())
                 .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
             if takes_body {
+                responses
+                    .entry("408".to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("RequestTimeout")));
                 responses
                     .entry("422".to_owned())
                     .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ValidationFailed")));

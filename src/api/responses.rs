@@ -68,6 +68,14 @@ pub struct PreconditionRequired(pub Problem);
 }))]
 pub struct PayloadTooLarge(pub Problem);
 
+/// The body did not arrive in time; the connection is closed.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", example = json!({
+    "type": "about:blank", "title": "Request Timeout", "status": 408,
+    "detail": "the request body did not arrive in time; the connection is closed"
+}))]
+pub struct RequestTimeout(pub Problem);
+
 /// The body is not sent as `application/json`.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json", example = json!({

@@ -321,3 +321,25 @@ async fn head_is_answered_wherever_get_is() {
         .await;
     assert_eq!(refused.status, 405);
 }
+
+#[actix_web::test]
+async fn a_body_that_does_not_arrive_in_time_is_a_408_that_closes_the_connection() {
+    use actix_http::error::PayloadError;
+    use actix_http::{BoxedPayloadStream, Payload};
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let request = TestApp::request(Method::POST, "/api/v1/skills", Some(&admin))
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .to_request();
+    // A client that opens the body and never sends it.
+    let stalled: BoxedPayloadStream = Box::pin(futures_util::stream::pending::<
+        Result<actix_web::web::Bytes, PayloadError>,
+    >());
+    let (request, _) = request.replace_payload(Payload::from(stalled));
+    let response = app.send_request(request).await;
+    response.problem(408);
+    assert_eq!(
+        app.get("/api/v1/skills", None).await.ok(200)["items"],
+        json!([])
+    );
+}

@@ -304,10 +304,14 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         token_ttl: Duration::from_secs(900),
         db_connect_timeout: Duration::from_secs(2),
         workers: 1,
+        max_connections: 64,
         db_pool_size: 8,
         statement_timeout: Duration::from_secs(5),
         concurrent_hashes: 2,
-        limits: ose_api::config::Limits::default(),
+        limits: ose_api::config::Limits {
+            body_timeout: Duration::from_secs(1),
+            ..ose_api::config::Limits::default()
+        },
     }
 }
 
@@ -444,7 +448,11 @@ impl TestApp {
     /// Sends `req` and reads the answer whole; the answer is checked against the
     /// OpenAPI document on the way (see `contract.rs`).
     pub async fn send(&self, req: TestRequest) -> TestResponse {
-        let request = req.to_request();
+        self.send_request(req.to_request()).await
+    }
+
+    /// Sends a request built by hand (a body that streams, for instance).
+    pub async fn send_request(&self, request: Request) -> TestResponse {
         let (method, path) = (request.method().to_string(), request.path().to_owned());
         let response = match self.service.call(request).await {
             Ok(response) => response.into_parts().1,

@@ -232,5 +232,9 @@ fn every_schema_example_is_valid_against_its_schema() {
             invalid.push(format!("{name}: {error} at {}", error.instance_path()));
         }
     }
-    assert!(invalid.is_empty(), "invalid examples:\n{}", invalid.join("\n"));
+    assert!(
+        invalid.is_empty(),
+        "invalid examples:\n{}",
+        invalid.join("\n")
+    );
 }

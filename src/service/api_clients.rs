@@ -32,9 +32,12 @@ pub struct ApiClient {
     pub client_id: String,
     pub name: String,
     pub role: Role,
+    #[schema(required = true)]
     pub partner_id: Option<String>,
+    #[schema(required = true)]
     pub buyer_id: Option<String>,
     /// Set once revoked; its tokens stop working at once.
+    #[schema(required = true)]
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

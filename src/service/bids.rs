@@ -33,6 +33,7 @@ pub struct BidMember {
     /// True once the member has agreed to the bid (the lead always has).
     pub confirmed: bool,
     pub response: MemberResponse,
+    #[schema(required = true)]
     pub responded_at: Option<DateTime<Utc>>,
 }
 
@@ -62,6 +63,7 @@ pub struct Bid {
     pub currency: String,
     pub technical_summary: String,
     pub status: BidStatus,
+    #[schema(required = true)]
     pub submitted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -40,8 +40,10 @@ pub struct PartnerSkill {
     pub evidence_urls: Vec<String>,
     /// Set by an admin (`POST …/verify`); cleared when the level changes.
     pub verified: bool,
+    #[schema(required = true)]
     pub verified_at: Option<DateTime<Utc>>,
     /// The admin user or API client that verified it.
+    #[schema(required = true)]
     pub verified_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -62,10 +62,12 @@ pub struct Partner {
     pub status: String,
     /// Set by an admin once the network has checked the company.
     pub verified: bool,
+    #[schema(required = true)]
     pub website: Option<String>,
     pub contact_email: String,
     /// ISO 3166-2:FR region code.
     pub region: String,
+    #[schema(required = true)]
     pub headcount: Option<i32>,
     pub description: String,
     /// The skills the partner holds, in slug order.

@@ -37,6 +37,7 @@ pub struct Project {
     pub slug: String,
     pub name: String,
     pub repository_url: String,
+    #[schema(required = true)]
     pub website: Option<String>,
     /// SPDX license expression.
     pub license: String,
@@ -46,6 +47,7 @@ pub struct Project {
     /// Slugs of the linked skills.
     pub skills: Vec<String>,
     /// The partner that publishes the project, when one of the network does.
+    #[schema(required = true)]
     pub steward_partner_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -50,7 +50,9 @@ pub struct Me {
     /// The user's or API client's id.
     pub id: String,
     pub role: Role,
+    #[schema(required = true)]
     pub partner_id: Option<String>,
+    #[schema(required = true)]
     pub buyer_id: Option<String>,
     pub token_expires_at: chrono::DateTime<chrono::Utc>,
 }

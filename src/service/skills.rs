@@ -33,8 +33,10 @@ pub struct Skill {
     pub slug: String,
     pub name: String,
     pub category: String,
+    #[schema(required = true)]
     pub parent_id: Option<String>,
     pub description: String,
+    #[schema(required = true)]
     pub esco_uri: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

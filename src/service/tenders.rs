@@ -101,8 +101,10 @@ pub struct Tender {
     pub submission_deadline: DateTime<Utc>,
     /// A published tender past its deadline reads as `evaluation`.
     pub status: TenderStatus,
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
     /// When bidding ended early (`close`) or the tender was concluded.
+    #[schema(required = true)]
     pub closed_at: Option<DateTime<Utc>>,
     pub lots: Vec<Lot>,
     pub created_at: DateTime<Utc>,

@@ -29,7 +29,9 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub role: Role,
+    #[schema(required = true)]
     pub partner_id: Option<String>,
+    #[schema(required = true)]
     pub buyer_id: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,

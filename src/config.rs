@@ -57,6 +57,11 @@ pub struct Settings {
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 900, global = true)]
     pub token_ttl_seconds: u64,
 
+    /// Comma-separated addresses of the reverse proxies in front of the service, whose
+    /// `X-Forwarded-For` is believed; from anyone else it is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
     /// HTTP worker threads [default: the number of CPU cores].
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -109,6 +114,8 @@ pub struct Config {
     pub jwt_secret_generated: bool,
     pub environment: Environment,
     pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub token_ttl: Duration,
     /// How long a request waits for a database connection before answering 503.
     pub db_connect_timeout: Duration,
@@ -158,6 +165,8 @@ pub enum ConfigError {
     PoolSize(u32),
     #[error("CONCURRENT_HASHES must be between 1 and 256, got {0}")]
     ConcurrentHashes(usize),
+    #[error("TRUSTED_PROXIES must list IP addresses, got {0:?}")]
+    TrustedProxy(String),
     #[error("MAX_CONNECTIONS must be between 16 and 100000, got {0}")]
     MaxConnections(usize),
     #[error("BODY_TIMEOUT_MS must be between 100 and 600000, got {0}")]
@@ -231,6 +240,17 @@ impl Config {
         if !(10..=10_000).contains(&settings.max_filter_chars) {
             return Err(ConfigError::FilterChars(settings.max_filter_chars));
         }
+        let trusted_proxies = settings
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|proxy| !proxy.is_empty())
+            .map(|proxy| {
+                proxy
+                    .parse()
+                    .map_err(|_| ConfigError::TrustedProxy(proxy.to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let cors_origins = settings
             .cors_origins
             .split(',')
@@ -246,6 +266,7 @@ impl Config {
             jwt_secret_generated,
             environment: settings.environment,
             cors_origins,
+            trusted_proxies,
             token_ttl: Duration::from_secs(settings.token_ttl_seconds),
             db_connect_timeout: Duration::from_secs(5),
             workers,

@@ -17,6 +17,8 @@ pub struct AppState {
     /// Permits to hash a password or secret: argon2 is meant to be expensive, so only
     /// so many run at once.
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             clock,
             limits: config.limits,
             hashing: Arc::new(tokio::sync::Semaphore::new(config.concurrent_hashes)),
+            trusted_proxies: config.trusted_proxies.clone().into(),
         }
     }
 }

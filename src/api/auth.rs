@@ -1,5 +1,7 @@
 //! `POST /auth/token` and `GET /me`.
 
+use std::net::IpAddr;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,6 +14,30 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(token).service(me);
+}
+
+/// The caller's address: the socket's, unless it is a trusted proxy, in which case
+/// `X-Forwarded-For` is read from the right, past the trusted proxies, to the first
+/// address they did not add themselves. From anyone else the header is ignored: any
+/// caller could forge it.
+fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let Some(mut address) = req.peer_addr().map(|addr| addr.ip()) else {
+        return "unknown".to_owned();
+    };
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    for hop in forwarded.into_iter().rev() {
+        if !trusted.contains(&address) {
+            break;
+        }
+        address = hop;
+    }
+    address.to_string()
 }
 
 /// Exchange credentials for an access token.
@@ -38,11 +64,7 @@ pub async fn token(
     state: web::Data<AppState>,
     body: web::Json<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    // The socket's address, not X-Forwarded-For, which any caller could forge.
-    let address = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let address = client_address(&req, &state.trusted_proxies);
     let token = sessions::issue_token(&state, body.into_inner(), address).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

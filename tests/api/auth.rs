@@ -314,3 +314,34 @@ async fn a_right_password_does_not_count_as_a_failure() {
         .await
         .problem(401);
 }
+
+#[actix_web::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = TestApp::spawn().await;
+    app.insert_user("target@example.org", Role::Admin, None);
+    let via = |peer: &str, forwarded: &str, password: &str| {
+        sign_in("target@example.org", password, peer)
+            .insert_header(("X-Forwarded-For", forwarded.to_owned()))
+    };
+    // Behind the trusted proxy, the client is the address it forwards.
+    for _ in 0..5 {
+        app.send(via("10.9.9.9:443", "203.0.113.5", GUESS))
+            .await
+            .problem(401);
+    }
+    app.send(via("10.9.9.9:443", "203.0.113.5", PASSWORD))
+        .await
+        .problem(429);
+    app.send(via("10.9.9.9:443", "198.51.100.8, 10.9.9.9", PASSWORD))
+        .await
+        .ok(200);
+    // From anyone else the header is ignored: forging it does not escape the limit.
+    for n in 0..5 {
+        app.send(via("192.0.2.44:5000", &format!("203.0.113.{n}"), GUESS))
+            .await
+            .problem(401);
+    }
+    app.send(via("192.0.2.44:5000", "203.0.113.99", PASSWORD))
+        .await
+        .problem(429);
+}

@@ -301,6 +301,7 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         jwt_secret_generated: false,
         environment: Environment::Dev,
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+        trusted_proxies: vec!["10.9.9.9".parse().expect("an address")],
         token_ttl: Duration::from_secs(900),
         db_connect_timeout: Duration::from_secs(2),
         workers: 1,

@@ -17,7 +17,7 @@ use crate::api::{self, middleware as mw, request};
 use crate::auth::password;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::db::{self, Db, users::UserRow};
+use crate::db::{self, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
 use crate::seed;
 use crate::state::AppState;
@@ -129,7 +129,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 pub fn migrate(config: &Config) -> Result<usize, StartError> {
-    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
+    let db = config.database();
     Ok(db.migrate()?)
 }
 
@@ -150,7 +150,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
             "`{email}` is not an email address"
         )));
     }
-    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
+    let db = config.database();
     db.migrate()?;
     let hash = password::hash(&password).map_err(|e| StartError::Invalid(e.to_string()))?;
     let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
@@ -194,7 +194,7 @@ pub fn create_admin(config: &Config, email: &str, stdin: impl Read) -> Result<St
 
 /// Migrates the database and loads the demo network (idempotent); returns what it did.
 pub fn seed_demo(config: &Config) -> Result<String, StartError> {
-    let db = Db::new(&config.database_url, config.backend, config.pool_settings());
+    let db = config.database();
     db.migrate()?;
     let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
     seed::load(&mut conn, SystemClock.now_naive())

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use rand::RngCore;
 
-use crate::db::{Backend, PoolSettings};
+use crate::db::{Backend, Db, PoolSettings};
 
 /// Shortest JWT signing secret accepted, in bytes (HS256 wants at least its output size).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -180,13 +180,17 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// How the database pool holds its connections.
-    pub fn pool_settings(&self) -> PoolSettings {
-        PoolSettings {
-            size: self.db_pool_size,
-            connect_timeout: self.db_connect_timeout,
-            statement_timeout: self.statement_timeout,
-        }
+    /// The database this configuration names, behind its pool (not connected yet).
+    pub fn database(&self) -> Db {
+        Db::new(
+            &self.database_url,
+            self.backend,
+            PoolSettings {
+                size: self.db_pool_size,
+                connect_timeout: self.db_connect_timeout,
+                statement_timeout: self.statement_timeout,
+            },
+        )
     }
 
     pub fn from_settings(settings: &Settings) -> Result<Config, ConfigError> {

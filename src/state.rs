@@ -24,7 +24,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config, clock: Arc<dyn Clock>) -> AppState {
         AppState {
-            db: Db::new(&config.database_url, config.backend, config.pool_settings()),
+            db: config.database(),
             jwt: Arc::new(JwtKeys::new(
                 &config.jwt_secret,
                 config.token_ttl.as_secs() as i64,

@@ -275,12 +275,6 @@ impl Retryable for DbError {
     }
 }
 
-impl Retryable for QueryError {
-    fn is_transient(&self) -> bool {
-        DbError::is_transient(self)
-    }
-}
-
 /// Exponential backoff from 10 ms with full jitter, so that racing retries spread out.
 fn backoff(attempt: u32) -> Duration {
     let ceiling_ms = 10u64 << attempt.min(6);
@@ -296,7 +290,6 @@ pub enum Lockable {
     Skills,
     Projects,
     Partners,
-    PartnerSkills,
     Buyers,
     Tenders,
     Bids,
@@ -310,23 +303,14 @@ impl Lockable {
             Lockable::Skills => "skills",
             Lockable::Projects => "projects",
             Lockable::Partners => "partners",
-            Lockable::PartnerSkills => "partner_skills",
             Lockable::Buyers => "buyers",
             Lockable::Tenders => "tenders",
             Lockable::Bids => "bids",
         }
     }
-
-    /// The column a row is locked by.
-    fn key(self) -> &'static str {
-        match self {
-            Lockable::PartnerSkills => "partner_id",
-            _ => "id",
-        }
-    }
 }
 
-/// Locks the rows of `target` whose key is `id` until the end of the current transaction,
+/// Locks the row of `target` whose id is `id` until the end of the current transaction,
 /// so that what a use case checks is still true when it writes. PostgreSQL takes
 /// `FOR UPDATE` row locks (a concurrent writer waits, then reads the committed row);
 /// SQLite needs nothing, its write transactions being serialised by `BEGIN IMMEDIATE`.
@@ -334,9 +318,8 @@ impl Lockable {
 pub fn lock(conn: &mut DbConnection, target: Lockable, id: &str) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
         let sql = format!(
-            "SELECT 1 AS locked FROM {} WHERE {} = $1 FOR UPDATE",
-            target.table(),
-            target.key()
+            "SELECT 1 AS locked FROM {} WHERE id = $1 FOR UPDATE",
+            target.table()
         );
         diesel::sql_query(sql).bind::<Text, _>(id).execute(pg)?;
     }

@@ -147,19 +147,16 @@ pub struct NewBid {
 #[schema(example = json!({"price_minor": 72000000}))]
 pub struct BidPatch {
     #[validate(length(min = 1, max = MAX_MEMBERS), nested)]
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(min_items = 1, max_items = 20, value_type = Vec<NewMember>)]
     #[serde(default)]
-    #[schema(value_type = Vec<NewMember>)]
     pub members: Patch<Vec<NewMember>>,
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, value_type = i64)]
     #[serde(default)]
-    #[schema(value_type = i64)]
     pub price_minor: Patch<i64>,
     #[validate(length(max = 20000))]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub technical_summary: Patch<String>,
 }
 

@@ -85,23 +85,20 @@ pub struct NewBuyer {
 #[schema(example = json!({"contact_email": "marches@ministere-demo.example"}))]
 pub struct BuyerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(custom(function = "valid_siret"))]
-    #[schema(pattern = r"^[0-9]{14}$")]
+    #[schema(pattern = r"^[0-9]{14}$", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub siret: Patch<String>,
     #[validate(custom(function = "one_of::<BuyerKind>"))]
     #[serde(default)]
     #[schema(value_type = BuyerKind)]
     pub kind: Patch<String>,
     #[validate(email, length(max = 254))]
-    #[schema(max_length = 254, format = Email)]
+    #[schema(max_length = 254, format = Email, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub contact_email: Patch<String>,
 }
 

@@ -101,10 +101,6 @@ impl ServiceError {
         }
     }
 
-    pub fn invalid(pointer: &str, code: &str, detail: impl Into<String>) -> ServiceError {
-        ServiceError::Invalid(vec![Violation::at(pointer, code, detail)])
-    }
-
     /// The access policy's refusal: `Hidden` reads as "no such `what`".
     pub fn refusal(refusal: Refusal, what: impl FnOnce() -> String) -> ServiceError {
         match refusal {
@@ -142,10 +138,6 @@ impl Findings {
 
     pub fn extend(&mut self, violations: impl IntoIterator<Item = Violation>) {
         self.0.extend(violations);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     pub fn into_violations(self) -> Vec<Violation> {

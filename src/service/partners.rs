@@ -178,20 +178,17 @@ pub struct NewPartner {
 #[schema(example = json!({"headcount": 45, "website": "https://oslandia.com/en/"}))]
 pub struct PartnerPatch {
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
-    #[schema(max_length = 300, pattern = r"\S")]
+    #[schema(max_length = 300, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub legal_name: Patch<String>,
     /// Admin only.
     #[validate(custom(function = "valid_siren"))]
-    #[schema(pattern = r"^[0-9]{9}$")]
+    #[schema(pattern = r"^[0-9]{9}$", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub siren: Patch<String>,
     #[validate(custom(function = "one_of::<PartnerKind>"))]
     #[serde(default)]
@@ -213,14 +210,12 @@ pub struct PartnerPatch {
     pub verified: Patch<bool>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(format = "uri", max_length = 2000, value_type = Option<String>)]
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub website: Patch<Option<String>>,
     #[validate(email, length(max = 254))]
-    #[schema(max_length = 254, format = Email)]
+    #[schema(max_length = 254, format = Email, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub contact_email: Patch<String>,
     #[validate(custom(function = "valid_region"))]
     #[serde(default)]
@@ -228,14 +223,12 @@ pub struct PartnerPatch {
     pub region: Patch<String>,
     /// A number, or `null` to remove it.
     #[validate(range(min = 0, max = 1_000_000))]
-    #[schema(minimum = 0, maximum = 1_000_000)]
+    #[schema(minimum = 0, maximum = 1_000_000, value_type = Option<i32>)]
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
     pub headcount: Patch<Option<i32>>,
     #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub description: Patch<String>,
 }
 

@@ -123,39 +123,33 @@ pub struct NewProject {
 #[schema(example = json!({"license": "GPL-2.0-or-later", "skills": ["postgis"]}))]
 pub struct ProjectPatch {
     #[validate(custom(function = "valid_slug"))]
-    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub slug: Patch<String>,
     #[validate(length(max = 200), custom(function = "non_blank"))]
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(format = "uri", max_length = 2000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub repository_url: Patch<String>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(format = "uri", max_length = 2000, value_type = Option<String>)]
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub website: Patch<Option<String>>,
     #[serde(default)]
     #[schema(value_type = String)]
     pub license: Patch<String>,
     #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub description: Patch<String>,
     /// Replaces the linked skills.
     #[validate(length(max = 50))]
-    #[schema(max_items = 50)]
+    #[schema(max_items = 50, value_type = Vec<String>)]
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
     pub skills: Patch<Vec<String>>,
     /// A partner id, or `null` when no partner of the network publishes it.
     #[serde(default)]

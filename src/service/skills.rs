@@ -117,33 +117,28 @@ pub struct NewSkill {
 #[schema(example = json!({"name": "PostGIS (spatial SQL)", "parent_id": null}))]
 pub struct SkillPatch {
     #[validate(custom(function = "valid_slug"))]
-    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub slug: Patch<String>,
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub name: Patch<String>,
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub category: Patch<String>,
     /// The parent skill by id or slug, or `null` to make it a root.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub parent_id: Patch<Option<String>>,
     #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub description: Patch<String>,
     #[validate(custom(function = "valid_esco_uri"))]
-    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$")]
+    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$", value_type = Option<String>)]
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub esco_uri: Patch<Option<String>>,
 }
 

@@ -245,42 +245,36 @@ pub struct NewTender {
 #[schema(example = json!({"title": "Support for the database estate", "submission_deadline": "2027-02-15T12:00:00Z"}))]
 pub struct TenderPatch {
     #[validate(length(max = 100), custom(function = "non_blank"))]
-    #[schema(max_length = 100, pattern = r"\S")]
+    #[schema(max_length = 100, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub reference: Patch<String>,
     #[validate(length(max = 300), custom(function = "non_blank"))]
-    #[schema(max_length = 300, pattern = r"\S")]
+    #[schema(max_length = 300, pattern = r"\S", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[validate(length(max = 20000))]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub description: Patch<String>,
     #[validate(custom(function = "one_of::<Procedure>"))]
     #[serde(default)]
     #[schema(value_type = Procedure)]
     pub procedure: Patch<String>,
     #[validate(custom(function = "valid_currency"))]
-    #[schema(pattern = r"^[A-Z]{3}$")]
+    #[schema(pattern = r"^[A-Z]{3}$", value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub currency: Patch<String>,
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, value_type = i64)]
     #[serde(default)]
-    #[schema(value_type = i64)]
     pub estimated_value_minor: Patch<i64>,
     #[validate(custom(function = "plausible_instant"))]
     #[serde(default)]
     #[schema(value_type = DateTime<Utc>)]
     pub submission_deadline: Patch<DateTime<Utc>>,
     #[validate(length(max = MAX_LOTS), nested)]
-    #[schema(max_items = 50)]
+    #[schema(max_items = 50, value_type = Vec<NewLot>)]
     #[serde(default)]
-    #[schema(value_type = Vec<NewLot>)]
     pub lots: Patch<Vec<NewLot>>,
 }
 

@@ -84,29 +84,25 @@ pub struct NewUser {
 #[schema(example = json!({"role": "buyer", "partner_id": null, "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb"}))]
 pub struct UserPatch {
     #[validate(email, length(max = 254))]
-    #[schema(max_length = 254, format = Email)]
+    #[schema(max_length = 254, format = Email, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub email: Patch<String>,
     /// Setting a password revokes the user's existing tokens.
     #[validate(length(min = MIN_PASSWORD_CHARS, max = 1024))]
-    #[schema(min_length = 12, max_length = 1024)]
+    #[schema(min_length = 12, max_length = 1024, value_type = String)]
     #[serde(default)]
-    #[schema(value_type = String)]
     pub password: Patch<String>,
     /// Changing the role revokes the user's existing tokens.
     #[serde(default)]
     #[schema(value_type = Role)]
     pub role: Patch<Role>,
     #[validate(custom(function = "valid_id"))]
-    #[schema(format = "uuid")]
+    #[schema(format = "uuid", value_type = Option<String>)]
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub partner_id: Patch<Option<String>>,
     #[validate(custom(function = "valid_id"))]
-    #[schema(format = "uuid")]
+    #[schema(format = "uuid", value_type = Option<String>)]
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub buyer_id: Patch<Option<String>>,
     /// Deactivating revokes the user's existing tokens.
     #[serde(default)]

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use serde_json::{Value, json};
 
 use crate::helpers::{ALLOWED_ORIGIN, TestApp};
+use crate::partners::create_skill;
 
 #[actix_web::test]
 async fn unknown_routes_are_404_problems() {
@@ -280,13 +281,7 @@ async fn list_filters_are_capped_in_number_and_length() {
 async fn head_is_answered_wherever_get_is() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    app.post(
-        "/api/v1/skills",
-        Some(&admin),
-        json!({"slug": "postgresql", "name": "PostgreSQL", "category": "databases"}),
-    )
-    .await
-    .ok(201);
+    create_skill(&app, &admin, "postgresql").await;
     let get = app.get("/api/v1/skills/postgresql", None).await;
     let head = app
         .send(TestApp::request(

@@ -12,6 +12,7 @@ use crate::fixtures::{
     tender_path,
 };
 use crate::helpers::{TestApp, TestResponse};
+use crate::partners::create_skill;
 use ose_api::domain::access::Role;
 
 /// How many times each race is played.
@@ -229,13 +230,7 @@ async fn admins_demoting_each_other_always_leave_an_admin() {
 async fn unconditional_patches_all_apply_and_the_last_write_wins() {
     let app = TestApp::spawn().await;
     let admin = app.admin();
-    app.post(
-        "/api/v1/skills",
-        Some(&admin),
-        json!({"slug": "postgresql", "name": "PostgreSQL", "category": "databases"}),
-    )
-    .await
-    .ok(201);
+    create_skill(&app, &admin, "postgresql").await;
     let names: Vec<String> = (0..6).map(|i| format!("PostgreSQL {i}")).collect();
     let answers = join_all(names.iter().map(|name| {
         app.send(

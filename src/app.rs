@@ -67,7 +67,7 @@ pub fn build_app(
         .openapi(api::ApiDoc::openapi())
         .configure(api::configure)
         .split_for_parts();
-    let openapi = api::completed(openapi);
+    let openapi = api::document::completed(openapi);
     let routes = web::Data::new(mw::RouteTable::from_openapi(&openapi));
     app.app_data(web::Data::new(state))
         .app_data(routes)

@@ -47,6 +47,8 @@ fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> String {
 /// `Retry-After` until the window moves on. Too many sign-ins at once answer 503.
 #[utoipa::path(
     tag = "auth",
+    // Anonymous by design: this is where a token comes from.
+    security(()),
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),

@@ -40,7 +40,7 @@ fn respond(bid: &Bid) -> HttpResponse {
     tag = "bids",
     params(
         ("id" = String, Path, description = "The tender's id"),
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$",
             description = "Makes retries safe: 1 to 255 visible ASCII characters, kept 24 h"),
     ),
     request_body = NewBid,

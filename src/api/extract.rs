@@ -14,7 +14,7 @@ use super::pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageQuery};
 use crate::domain::idempotency as keys;
 use crate::domain::version::Expected;
 use crate::error::{ApiError, FieldError};
-use crate::service::Page;
+use crate::service::{Page, UNKNOWN_CURSOR};
 
 /// `If-Match`: absent (apply to the current version), `*` (any existing version) or
 /// the tags the caller read.
@@ -114,13 +114,7 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
-        .ok_or_else(|| {
-            ApiError::InvalidParameters(vec![FieldError::parameter(
-                "cursor",
-                "invalid",
-                "is not a cursor this API issued",
-            )])
-        })
+        .ok_or_else(|| ApiError::NotFound(UNKNOWN_CURSOR.to_owned()))
 }
 
 /// The opaque cursor naming a sort key.

@@ -53,6 +53,8 @@ pub async fn request_id(
 /// - a NUL character has no place in any text the API stores or searches (PostgreSQL
 ///   cannot even store one): 400 naming the parameter (path or query), 422 naming the
 ///   body member;
+/// - a number written with a zero fraction (`3.0`) is the integer it equals, as JSON
+///   Schema reads it, so an integer field takes it;
 /// - a query parameter may repeat at most `Limits::filter_values` times and hold at
 ///   most `Limits::filter_chars` characters (a list filter that is larger costs the
 ///   database more than any answer is worth): 400 naming it.
@@ -76,9 +78,17 @@ pub async fn screen_input(
         let body = tokio::time::timeout(limits.body_timeout, read_body(&mut req))
             .await
             .map_err(|_| ApiError::RequestTimeout)??;
-        if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&body) {
-            nul_pointers(&document, "#".to_owned(), &mut found);
-        }
+        let body = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(mut document) => {
+                nul_pointers(&document, "#".to_owned(), &mut found);
+                if integral_numbers(&mut document) {
+                    serde_json::to_vec(&document).map_or(body, web::Bytes::from)
+                } else {
+                    body
+                }
+            }
+            Err(_) => body,
+        };
         req.set_payload(actix_web::dev::Payload::from(body));
     }
     if !found.is_empty() {
@@ -88,7 +98,7 @@ pub async fn screen_input(
 }
 
 /// Longest cursor accepted: cursors are ours, but a caller may send anything.
-const MAX_CURSOR_CHARS: usize = 1000;
+pub const MAX_CURSOR_CHARS: usize = 1000;
 
 /// Adds `error` unless its parameter has an entry already: one entry a parameter.
 fn flag(found: &mut Vec<FieldError>, error: FieldError) {
@@ -183,6 +193,32 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, actix_web::Er
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Rewrites every number of `value` that has a zero fraction as the integer it equals;
+/// true when one was.
+fn integral_numbers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let Some(float) = number.as_f64() else {
+                return false;
+            };
+            // Beyond 2^53 a float no longer names one integer.
+            let exact = float.fract() == 0.0 && float.abs() <= 9_007_199_254_740_992.0;
+            if exact {
+                *value = Value::from(float as i64);
+            }
+            exact
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, item| integral_numbers(item) | changed),
+        Value::Object(members) => members
+            .values_mut()
+            .fold(false, |changed, member| integral_numbers(member) | changed),
+        _ => false,
+    }
 }
 
 /// Every member of `value` whose text (or name) holds a NUL, as a JSON pointer.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bids;
 pub mod buyers;
 pub mod contracts;
+pub mod document;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
@@ -122,38 +123,5 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
-    completed(document)
-}
-
-/// The document with what every operation may answer whatever its handler: input is
-/// screened before any handler runs (`middleware::screen_input`), so a NUL character or
-/// an oversized filter in the path or query is a 400 on every operation, and a body too
-/// slow to arrive a 408, a NUL in it a 422, on every operation that takes one.
-pub fn completed(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::{Ref, RefOr};
-    for item in document.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            let takes_body = operation.request_body.is_some();
-            let responses = &mut operation.responses.responses;
-            responses
-                .entry("400".to_owned())
-                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("BadRequest")));
-            if takes_body {
-                responses
-                    .entry("408".to_owned())
-                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("RequestTimeout")));
-                responses
-                    .entry("422".to_owned())
-                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ValidationFailed")));
-            }
-        }
-    }
-    document
+    document::completed(document)
 }

@@ -17,6 +17,7 @@ pub struct Health {
 /// Liveness: the process is up and serving.
 #[utoipa::path(
     tag = "ops",
+    security(()),
     responses((status = 200, description = "The process is up", body = Health))
 )]
 #[get("/healthz")]
@@ -29,6 +30,7 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers. Recovers by itself once the database is back.
 #[utoipa::path(
     tag = "ops",
+    security(()),
     responses(
         (status = 200, description = "The database answers", body = Health),
         (status = 503, response = super::responses::Unavailable),

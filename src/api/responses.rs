@@ -14,7 +14,9 @@ pub struct BadRequest(pub Problem);
 
 /// Missing, expired, malformed or revoked bearer token; carries `WWW-Authenticate: Bearer`.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json", example = json!({
+#[response(content_type = "application/problem+json", headers(
+    ("WWW-Authenticate" = String, description = "`Bearer realm=\"ose-api\", error=\"invalid_token\", error_description=\"…\"`")
+), example = json!({
     "type": "urn:ose-api:problem:unauthorized", "title": "Unauthorized", "status": 401,
     "detail": "a bearer token is required"
 }))]
@@ -37,7 +39,9 @@ pub struct NotFound(pub Problem);
 
 /// The request conflicts with the resource's state or with another resource.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json", example = json!({
+#[response(content_type = "application/problem+json", headers(
+    ("Retry-After" = u32, description = "Seconds to wait: sent when the same `Idempotency-Key` is still in flight")
+), example = json!({
     "type": "urn:ose-api:problem:conflict", "title": "Conflict", "status": 409,
     "detail": "a skill with slug `postgresql` already exists"
 }))]
@@ -95,7 +99,9 @@ pub struct ValidationFailed(pub Problem);
 
 /// Too many failed attempts; `Retry-After` says when to try again.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json", example = json!({
+#[response(content_type = "application/problem+json", headers(
+    ("Retry-After" = u32, description = "Seconds to wait before trying again")
+), example = json!({
     "type": "urn:ose-api:problem:rate-limited", "title": "Too Many Requests", "status": 429,
     "detail": "too many attempts; retry in 42 s"
 }))]
@@ -103,7 +109,9 @@ pub struct TooManyRequests(pub Problem);
 
 /// The database is unreachable; `Retry-After` suggests when to retry.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json", example = json!({
+#[response(content_type = "application/problem+json", headers(
+    ("Retry-After" = u32, description = "Seconds to wait before retrying")
+), example = json!({
     "type": "urn:ose-api:problem:unavailable", "title": "Service Unavailable", "status": 503,
     "detail": "the database is unreachable; retry shortly"
 }))]

@@ -203,6 +203,11 @@ pub async fn database_ready(state: &crate::state::AppState) -> ServiceResult<()>
         .await
 }
 
+/// A cursor names a page that exists only if this list issued it: any other is a page
+/// that is not there (404), like an id that names nothing.
+pub const UNKNOWN_CURSOR: &str =
+    "no page at this cursor: pass the `next_cursor` of a page of this list, in its order";
+
 /// A page request, checked: how many items, and the sort key to continue after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {

@@ -14,8 +14,8 @@ use super::validation::{
     checked, findings_of, invalid, non_blank, on_text, one_of, validate_with, web_url,
 };
 use super::{
-    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin,
-    written,
+    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, UNKNOWN_CURSOR,
+    check_version, require_admin, written,
 };
 use crate::db::partners::{After, PartnerFilter, PartnerRow};
 use crate::db::{self, DbConnection, Lockable};
@@ -65,7 +65,7 @@ pub struct Partner {
     #[schema(required = true)]
     pub website: Option<String>,
     pub contact_email: String,
-    /// ISO 3166-2:FR region code.
+    #[schema(value_type = Region)]
     pub region: String,
     #[schema(required = true)]
     pub headcount: Option<i32>,
@@ -109,6 +109,31 @@ pub fn valid_siren(siren: &(impl Given<str> + ?Sized)) -> Result<(), ValidationE
         })
     })
 }
+
+/// The schema of a region code: the document lists the codes the server accepts, from the
+/// same table `valid_region` checks.
+pub struct Region;
+
+impl utoipa::PartialSchema for Region {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let names: Vec<String> = rules::REGIONS
+            .iter()
+            .map(|(code, name)| format!("`{code}` {name}"))
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(rules::REGIONS.iter().map(|(code, _)| *code)))
+            .description(Some(format!(
+                "ISO 3166-2:FR region code: {}.",
+                names.join(", ")
+            )))
+            .examples(["FR-IDF"])
+            .into()
+    }
+}
+
+impl ToSchema for Region {}
 
 pub fn valid_region(region: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
     on_text(region, |region| {
@@ -162,6 +187,7 @@ pub struct NewPartner {
     #[schema(max_length = 254, format = Email)]
     pub contact_email: String,
     #[validate(custom(function = "valid_region"))]
+    #[schema(value_type = Region)]
     pub region: String,
     #[validate(range(min = 0, max = 1_000_000))]
     #[schema(minimum = 0, maximum = 1_000_000)]
@@ -219,7 +245,7 @@ pub struct PartnerPatch {
     pub contact_email: Patch<String>,
     #[validate(custom(function = "valid_region"))]
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = Region)]
     pub region: Patch<String>,
     /// A number, or `null` to remove it.
     #[validate(range(min = 0, max = 1_000_000))]
@@ -261,8 +287,7 @@ pub struct PartnerListQuery {
     #[param(example = "postgres", max_length = 200)]
     pub q: Option<String>,
     pub kind: Option<PartnerKind>,
-    /// ISO 3166-2:FR region code.
-    #[param(example = "FR-IDF")]
+    #[param(value_type = Option<Region>)]
     pub region: Option<String>,
     pub membership: Option<Membership>,
     /// Admins only: other callers always see active partners.
@@ -293,7 +318,7 @@ struct PartnerSearch {
 impl PartnerSearch {
     /// Checks what the parameters' types cannot: the region, and that the cursor was
     /// issued for this sort order.
-    fn new(query: PartnerListQuery, page: Page) -> Result<PartnerSearch, BadParameter> {
+    fn new(query: PartnerListQuery, page: Page) -> ServiceResult<PartnerSearch> {
         let sort = query.sort.unwrap_or(PartnerSort::NameAscending);
         let after = page
             .after
@@ -309,7 +334,8 @@ impl PartnerSearch {
                 parameter: "region",
                 code: "region",
                 detail: "must be an ISO 3166-2:FR region code such as FR-IDF".to_owned(),
-            });
+            }
+            .into());
         }
         Ok(PartnerSearch {
             query,
@@ -333,18 +359,14 @@ fn cursor_key(sort: PartnerSort, row: &PartnerRow) -> String {
 
 const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
-fn parse_after(sort: PartnerSort, cursor_key: &str) -> Result<After, BadParameter> {
-    let bad_cursor = BadParameter {
-        parameter: "cursor",
-        code: "invalid",
-        detail: "is not a cursor of this list in this sort order".to_owned(),
-    };
+fn parse_after(sort: PartnerSort, cursor_key: &str) -> ServiceResult<After> {
+    let unknown = || ServiceError::NotFound(UNKNOWN_CURSOR.to_owned());
     let mut parts = cursor_key.splitn(3, '\n');
     let (Some(order), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad_cursor);
+        return Err(unknown());
     };
     if order != sort.as_str() {
-        return Err(bad_cursor);
+        return Err(unknown());
     }
     let id = id.to_owned();
     Ok(match sort {
@@ -353,7 +375,7 @@ fn parse_after(sort: PartnerSort, cursor_key: &str) -> Result<After, BadParamete
             id,
         },
         PartnerSort::CreatedAscending | PartnerSort::CreatedDescending => After::Created {
-            at: NaiveDateTime::parse_from_str(key, TIMESTAMP_KEY).map_err(|_| bad_cursor)?,
+            at: NaiveDateTime::parse_from_str(key, TIMESTAMP_KEY).map_err(|_| unknown())?,
             id,
         },
     })

@@ -1,6 +1,7 @@
 //! Every answer the suite receives is checked against the OpenAPI document: its status
-//! is documented for its operation, its content type is one the document names, and its
-//! JSON body validates against the documented schema. A mismatch fails the test that
+//! is documented for its operation, the headers the document declares for it are there
+//! when required and match their schema, its content type is one the document names, and
+//! its JSON body validates against the documented schema. A mismatch fails the test that
 //! produced it.
 
 use std::collections::HashMap;
@@ -99,6 +100,7 @@ pub fn check(method: &str, path: &str, response: &TestResponse) {
         "{name} is not documented; body: {}",
         String::from_utf8_lossy(&response.body)
     );
+    check_headers(&name, answer, response);
     let documented = &answer["content"];
     let content_type = response.header("content-type");
     let Some(content_type) = content_type.filter(|_| !response.body.is_empty()) else {
@@ -141,13 +143,67 @@ pub fn check(method: &str, path: &str, response: &TestResponse) {
     );
 }
 
+/// The headers `answer` declares: required ones are sent, and every one sent matches its
+/// schema (a header's value is text; an integer schema wants its digits).
+fn check_headers(name: &str, answer: &Value, response: &TestResponse) {
+    let Some(declared) = answer["headers"].as_object() else {
+        return;
+    };
+    for (header, declaration) in declared {
+        let (declaration, _) = resolved(declaration);
+        let Some(value) = response.header(header) else {
+            assert!(
+                declaration["required"] != Value::Bool(true),
+                "{name}: the required header {header} is missing"
+            );
+            continue;
+        };
+        let schema = &declaration["schema"];
+        let instance = match schema["type"].as_str() {
+            Some("integer") => value
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| panic!("{name}: header {header}: {value:?} is not an integer")),
+            _ => Value::String(value.to_owned()),
+        };
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(schema)
+            .unwrap_or_else(|e| panic!("{name}: the schema of header {header} compiles: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: header {header}: {value:?} does not match the document: {}",
+            errors.join("; ")
+        );
+    }
+}
+
 /// An answer as the server would send it.
 fn answer(status: u16, content_type: &str, body: &str) -> TestResponse {
+    answer_with(status, content_type, body, &[])
+}
+
+fn answer_with(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    extra_headers: &[(&'static str, &str)],
+) -> TestResponse {
     let mut headers = actix_web::http::header::HeaderMap::new();
     headers.insert(
         actix_web::http::header::CONTENT_TYPE,
         content_type.parse().expect("a header value"),
     );
+    for (name, value) in extra_headers {
+        headers.insert(
+            actix_web::http::header::HeaderName::from_static(name),
+            value.parse().expect("a header value"),
+        );
+    }
     TestResponse {
         status: actix_web::http::StatusCode::from_u16(status).expect("a status"),
         headers,
@@ -195,5 +251,37 @@ fn an_undocumented_content_type_fails() {
         "GET",
         "/api/v1/skills/postgresql",
         &answer(200, "text/html", "<p>hi</p>"),
+    );
+}
+
+const UNAVAILABLE: &str = r#"{"type": "urn:ose-api:problem:unavailable",
+    "title": "Service Unavailable", "status": 503, "detail": "retry shortly"}"#;
+
+#[test]
+fn a_header_the_document_describes_passes() {
+    check(
+        "GET",
+        "/api/v1/skills/postgresql",
+        &answer_with(
+            503,
+            "application/problem+json",
+            UNAVAILABLE,
+            &[("retry-after", "5")],
+        ),
+    );
+}
+
+#[test]
+#[should_panic(expected = "header Retry-After: \"soon\" is not an integer")]
+fn a_header_value_the_document_does_not_describe_fails() {
+    check(
+        "GET",
+        "/api/v1/skills/postgresql",
+        &answer_with(
+            503,
+            "application/problem+json",
+            UNAVAILABLE,
+            &[("retry-after", "soon")],
+        ),
     );
 }

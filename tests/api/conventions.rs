@@ -118,11 +118,15 @@ async fn bad_query_parameters_are_400_naming_the_parameter() {
         assert_eq!(problem["errors"][0]["parameter"], "limit");
     }
     app.get("/api/v1/skills?limit=ten", None).await.problem(400);
+    // A cursor the list did not issue names no page, as an unknown id names nothing.
     let problem = app
         .get("/api/v1/skills?cursor=not-ours", None)
         .await
-        .problem(400);
-    assert_eq!(problem["errors"][0]["parameter"], "cursor");
+        .problem(404);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("next_cursor"),
+        "{problem}"
+    );
 }
 
 #[actix_web::test]
@@ -336,5 +340,30 @@ async fn a_body_that_does_not_arrive_in_time_is_a_408_that_closes_the_connection
     assert_eq!(
         app.get("/api/v1/skills", None).await.ok(200)["items"],
         json!([])
+    );
+}
+
+#[actix_web::test]
+async fn a_number_with_a_zero_fraction_is_the_integer_it_equals() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    // JSON Schema reads 12.0 as the integer 12: the server takes it as such.
+    let partner =
+        crate::partners::create_partner(&app, &admin, "Whole", json!({"headcount": 12.0})).await;
+    assert_eq!(partner["headcount"], 12);
+    let problem = app
+        .post(
+            "/api/v1/partners",
+            Some(&admin),
+            crate::partners::partner_body("Fraction", json!({"headcount": 12.5})),
+        )
+        .await
+        .problem(400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("floating point"),
+        "{problem}"
     );
 }

@@ -19,7 +19,7 @@ pub struct FieldError {
     #[schema(example = "#/slug")]
     pub pointer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = json!(null))]
+    #[schema(example = "limit")]
     pub parameter: Option<String>,
     #[schema(example = "pattern")]
     pub code: String,
@@ -80,6 +80,10 @@ pub enum ApiError {
     InvalidParameters(Vec<FieldError>),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// A well-formed request that the current state refuses, field by field: what it
+    /// names does not exist, or the resource is not ready for it (409).
+    #[error("conflict with the current state")]
+    Unmet(Vec<FieldError>),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("forbidden: {0}")]
@@ -147,6 +151,7 @@ impl ApiError {
                 "Invalid parameters",
             ),
             ApiError::Validation(_) => ("urn:ose-api:problem:validation", "Validation failed"),
+            ApiError::Unmet(_) => ("urn:ose-api:problem:conflict", "Conflict"),
             ApiError::Unauthorized(_) => ("urn:ose-api:problem:unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("urn:ose-api:problem:forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("about:blank", "Not Found"),
@@ -186,6 +191,10 @@ impl ApiError {
                     n => format!("{n} fields are invalid"),
                 }
             }
+            ApiError::Unmet(errors) => match errors.len() {
+                1 => "1 field conflicts with the current state".to_owned(),
+                n => format!("{n} fields conflict with the current state"),
+            },
             ApiError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
             }
@@ -218,7 +227,7 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let (problem_type, title) = self.kind();
         let (errors, current_state) = match self {
-            ApiError::Validation(e) | ApiError::InvalidParameters(e) => {
+            ApiError::Validation(e) | ApiError::InvalidParameters(e) | ApiError::Unmet(e) => {
                 // In document order, whichever checks found them.
                 let mut sorted = e.clone();
                 sorted.sort_by(|a, b| (&a.pointer, &a.parameter).cmp(&(&b.pointer, &b.parameter)));
@@ -243,6 +252,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::InvalidParameters(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unmet(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -308,8 +318,21 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::NotFound(detail) => ApiError::NotFound(detail),
             ServiceError::Forbidden(detail) => ApiError::Forbidden(detail),
+            // Only when nothing else is wrong: a request invalid in itself is a 422
+            // whatever the state.
+            ServiceError::Invalid(violations)
+                if !violations.is_empty()
+                    && violations
+                        .iter()
+                        .all(crate::domain::Violation::depends_on_state) =>
+            {
+                ApiError::Unmet(violations.into_iter().map(FieldError::from).collect())
+            }
             ServiceError::Invalid(violations) => {
                 ApiError::Validation(violations.into_iter().map(FieldError::from).collect())
+            }
+            ServiceError::Unmet(violations) => {
+                ApiError::Unmet(violations.into_iter().map(FieldError::from).collect())
             }
             ServiceError::BadParameter(bad) => {
                 ApiError::InvalidParameters(vec![FieldError::parameter(

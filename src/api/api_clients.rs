@@ -55,6 +55,7 @@ pub async fn list_clients(
     responses(
         (status = 201, description = "The client and its secret", body = CreatedApiClient,
             headers(("Location" = String), ("ETag" = String))),
+        (status = 409, response = r::Conflict),
         (status = 503, response = r::Unavailable),
         r::CallerErrors,
         r::BodyErrors,

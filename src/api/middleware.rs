@@ -154,7 +154,13 @@ fn query_problems(query: &str, limits: Limits) -> Vec<FieldError> {
 const NUL_DETAIL: &str = "must not contain the NUL character";
 
 fn nul_in_parameter(name: &str) -> FieldError {
-    FieldError::parameter(name, "nul", NUL_DETAIL)
+    FieldError::parameter(&without_nul(name), "nul", NUL_DETAIL)
+}
+
+/// `name` as an error may show it: a NUL in it percent-encoded, as it arrived in a URL
+/// (and as a JSON Pointer in a URI fragment writes it), since no answer holds a NUL.
+fn without_nul(name: &str) -> String {
+    name.replace('\0', "%00")
 }
 
 /// A path reaches the server percent-encoded: a NUL in it is `%00`.
@@ -235,7 +241,8 @@ fn nul_pointers(value: &serde_json::Value, at: String, found: &mut Vec<FieldErro
         }
         Value::Object(members) => {
             for (name, member) in members {
-                let pointer = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+                let token = name.replace('~', "~0").replace('/', "~1");
+                let pointer = format!("{at}/{}", without_nul(&token));
                 if name.contains('\0') {
                     found.push(FieldError::body(pointer.clone(), "nul", NUL_DETAIL));
                 }

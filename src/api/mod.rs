@@ -118,10 +118,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    document::completed(derived_document())
+}
+
+/// The document as the derives write it, before `document::completed`.
+fn derived_document() -> utoipa::openapi::OpenApi {
     let (_, document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
-    document::completed(document)
+    document
 }

@@ -47,6 +47,15 @@ pub fn parse(expression: &str) -> Result<License, String> {
 
 /// The id as the SPDX list spells it (`mit` → `MIT`), since SPDX ids match regardless of
 /// case; `LicenseRef-` ids are kept as given. `None` for anything else.
+/// Whether `id` has the shape of one SPDX license id (`idstring`, with `+` for "or
+/// later"): no spaces, no operators, no parentheses.
+pub fn is_id_syntax(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'))
+}
+
 pub fn canonical_id(id: &str) -> Option<String> {
     let id = id.trim();
     if id.starts_with("LicenseRef-") && id.len() > "LicenseRef-".len() {

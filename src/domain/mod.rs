@@ -22,7 +22,25 @@ pub struct Violation {
     pub detail: String,
 }
 
+/// The code of a reference to something that does not exist.
+pub const NOT_FOUND: &str = "not_found";
+
+/// Codes of rules that the state of the network decides, not the request: what it names
+/// does not exist, is not active, is in another currency, another lot or not submitted.
+/// A request refused only by them is well formed, and may be accepted later.
+const STATE_CODES: &[&str] = &[
+    NOT_FOUND,
+    "inactive",
+    "tender_currency",
+    "other_lot",
+    "not_submitted",
+];
+
 impl Violation {
+    pub fn depends_on_state(&self) -> bool {
+        STATE_CODES.contains(&self.code.as_str())
+    }
+
     pub fn at(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Violation {
         Violation {
             pointer: pointer.into(),

@@ -201,7 +201,7 @@ pub fn award_problems(
         if !lot_ids.contains(&choice.lot_id) {
             problems.push(Violation::at(
                 at("lot_id"),
-                "not_found",
+                super::NOT_FOUND,
                 "no such lot in this tender",
             ));
         } else if awards[..index]

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::idempotency::{self, Answer, Keyed, Recorded};
 use super::patch::Patch;
+use super::schemas::Currency;
 use super::tenders::{lock_visible, refused, visible};
 use super::validation::findings_of;
 use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
@@ -134,6 +135,7 @@ pub struct NewBid {
     #[schema(minimum = 1)]
     pub price_minor: i64,
     /// Must be the tender's currency.
+    #[schema(value_type = Currency)]
     pub currency: String,
     #[validate(length(max = 20000))]
     #[schema(max_length = 20000)]
@@ -188,7 +190,7 @@ fn check_members(
     for (index, member) in members.iter().enumerate() {
         let pointer = format!("#/members/{index}/partner_id");
         match statuses.get(&member.partner_id) {
-            None => findings.add(pointer, "not_found", "no such partner"),
+            None => findings.add(pointer, crate::domain::NOT_FOUND, "no such partner"),
             Some(PartnerStatus::Active) => {}
             Some(_) => findings.add(pointer, "inactive", "only active partners may bid"),
         }
@@ -235,7 +237,11 @@ fn check_lead(
     let status = db::bids::partner_statuses(conn, &[lead_partner_id])?.remove(lead_partner_id);
     match (status, principal.is_admin()) {
         (Some(PartnerStatus::Active), _) => {}
-        (None, true) => findings.add("#/lead_partner_id", "not_found", "no such partner"),
+        (None, true) => findings.add(
+            "#/lead_partner_id",
+            crate::domain::NOT_FOUND,
+            "no such partner",
+        ),
         (Some(_), true) => findings.add(
             "#/lead_partner_id",
             "inactive",
@@ -284,12 +290,16 @@ pub async fn create_bid(
         check_lead(conn, &principal, &lead_partner_id, &mut findings)?;
         let lots = db::tenders::lots_of(conn, std::slice::from_ref(&tender.id))?;
         if !lots.iter().any(|lot| lot.row.id == body.lot_id) {
-            findings.add("#/lot_id", "not_found", "no such lot in this tender");
+            findings.add(
+                "#/lot_id",
+                crate::domain::NOT_FOUND,
+                "no such lot in this tender",
+            );
         }
         if body.currency != tender.currency {
             findings.add(
                 "#/currency",
-                "currency",
+                "tender_currency",
                 format!("bids on this tender are in {}", tender.currency),
             );
         }

@@ -12,6 +12,7 @@ pub mod partner_skills;
 pub mod partners;
 pub mod patch;
 pub mod projects;
+pub mod schemas;
 pub mod sessions;
 pub mod skills;
 pub mod tenders;
@@ -33,6 +34,10 @@ pub enum ServiceError {
     /// The input breaks rules; one entry per bad field, each at its JSON pointer.
     #[error("{} invalid field(s)", .0.len())]
     Invalid(Vec<Violation>),
+    /// Well-formed input that the current state refuses, field by field (a tender not
+    /// ready to publish): the caller can change the state and ask again.
+    #[error("{} field(s) conflict with the current state", .0.len())]
+    Unmet(Vec<Violation>),
     /// A query parameter whose value its type admits but the operation does not.
     #[error("bad parameter `{}`", .0.parameter)]
     BadParameter(BadParameter),
@@ -156,6 +161,15 @@ impl Findings {
     pub fn done(self) -> ServiceResult<()> {
         self.or_value(())
     }
+
+    /// `Ok` when nothing was found, else every finding as a conflict with the state.
+    pub fn unmet(self) -> ServiceResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Unmet(self.0))
+        }
+    }
 }
 
 /// Users, API clients, verification and the catalogue's writes are the admins'.
@@ -227,6 +241,16 @@ impl Page {
 pub struct Slice<T> {
     pub items: Vec<T>,
     pub next_after: Option<String>,
+}
+
+/// The empty last page.
+impl<T> Default for Slice<T> {
+    fn default() -> Slice<T> {
+        Slice {
+            items: Vec::new(),
+            next_after: None,
+        }
+    }
 }
 
 impl<T> Slice<T> {

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::partners::{locked_partner, may_write, visible_partner};
+use super::schemas::WebUrl;
 use super::validation::{checked, findings_of, one_of, web_url};
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
@@ -111,7 +112,7 @@ pub struct PartnerSkillClaim {
     /// Public pages that show the work (commits, contributor lists, releases); at most 20.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(max_items = 20, value_type = Vec<WebUrl>)]
     pub evidence_urls: Vec<String>,
 }
 

@@ -10,6 +10,7 @@ use validator::{Validate, ValidationError};
 
 use super::partner_skills::PartnerSkill;
 use super::patch::{Given, Patch};
+use super::schemas::{Region, WebUrl};
 use super::validation::{
     checked, findings_of, invalid, non_blank, on_text, one_of, validate_with, web_url,
 };
@@ -110,31 +111,6 @@ pub fn valid_siren(siren: &(impl Given<str> + ?Sized)) -> Result<(), ValidationE
     })
 }
 
-/// The schema of a region code: the document lists the codes the server accepts, from the
-/// same table `valid_region` checks.
-pub struct Region;
-
-impl utoipa::PartialSchema for Region {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        let names: Vec<String> = rules::REGIONS
-            .iter()
-            .map(|(code, name)| format!("`{code}` {name}"))
-            .collect();
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(rules::REGIONS.iter().map(|(code, _)| *code)))
-            .description(Some(format!(
-                "ISO 3166-2:FR region code: {}.",
-                names.join(", ")
-            )))
-            .examples(["FR-IDF"])
-            .into()
-    }
-}
-
-impl ToSchema for Region {}
-
 pub fn valid_region(region: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
     on_text(region, |region| {
         if rules::is_region(region) {
@@ -181,7 +157,7 @@ pub struct NewPartner {
     /// Defaults to false.
     pub verified: Option<bool>,
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(value_type = Option<WebUrl>)]
     pub website: Option<String>,
     #[validate(email, length(max = 254))]
     #[schema(max_length = 254, format = Email)]
@@ -236,7 +212,7 @@ pub struct PartnerPatch {
     pub verified: Patch<bool>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000, value_type = Option<String>)]
+    #[schema(value_type = Option<WebUrl>)]
     #[serde(default)]
     pub website: Patch<Option<String>>,
     #[validate(email, length(max = 254))]

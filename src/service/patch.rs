@@ -62,8 +62,8 @@ impl Given<str> for String {
     }
 }
 
-impl Given<chrono::DateTime<chrono::Utc>> for chrono::DateTime<chrono::Utc> {
-    fn given(&self) -> Option<&chrono::DateTime<chrono::Utc>> {
+impl Given<chrono::DateTime<chrono::FixedOffset>> for chrono::DateTime<chrono::FixedOffset> {
+    fn given(&self) -> Option<&chrono::DateTime<chrono::FixedOffset>> {
         Some(self)
     }
 }

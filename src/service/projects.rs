@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::patch::Patch;
+use super::schemas::WebUrl;
 use super::skills::{filter_skill_id, valid_slug};
 use super::validation::{findings_of, non_blank, web_url};
 use super::{
@@ -99,10 +100,10 @@ pub struct NewProject {
     #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(value_type = WebUrl)]
     pub repository_url: String,
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000)]
+    #[schema(value_type = Option<WebUrl>)]
     pub website: Option<String>,
     /// SPDX license expression, e.g. `MIT OR Apache-2.0`, checked against the SPDX list.
     pub license: String,
@@ -131,12 +132,12 @@ pub struct ProjectPatch {
     #[serde(default)]
     pub name: Patch<String>,
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000, value_type = String)]
+    #[schema(value_type = WebUrl)]
     #[serde(default)]
     pub repository_url: Patch<String>,
     /// A URL, or `null` to remove it.
     #[validate(custom(function = "web_url"))]
-    #[schema(format = "uri", max_length = 2000, value_type = Option<String>)]
+    #[schema(value_type = Option<WebUrl>)]
     #[serde(default)]
     pub website: Patch<Option<String>>,
     #[serde(default)]
@@ -167,8 +168,9 @@ pub struct ProjectListQuery {
     #[param(example = "postgresql")]
     pub skill: Option<String>,
     /// Only projects whose license expression names this SPDX license id, in any case
-    /// (`mit` finds `MIT OR Apache-2.0`, not `MIT-0`).
-    #[param(example = "GPL-2.0-or-later")]
+    /// (`mit` finds `MIT OR Apache-2.0`, not `MIT-0`). One id, not an expression; an id
+    /// the SPDX list does not have matches nothing.
+    #[param(example = "GPL-2.0-or-later", pattern = "^[A-Za-z0-9.+-]+$")]
     pub license: Option<String>,
     /// Only projects this partner stewards.
     pub steward_partner_id: Option<String>,
@@ -234,7 +236,7 @@ fn resolve_skills(
             Some(_) => {}
             None => findings.add(
                 format!("#/skills/{index}"),
-                "not_found",
+                crate::domain::NOT_FOUND,
                 format!("no skill `{key}`"),
             ),
         }
@@ -253,7 +255,7 @@ fn check_steward(
     {
         findings.add(
             "#/steward_partner_id",
-            "not_found",
+            crate::domain::NOT_FOUND,
             format!("no partner `{id}`"),
         );
     }
@@ -268,16 +270,18 @@ fn checked<T: Clone>(findings: Findings, license: &Result<T, Violation>) -> Serv
         .map_err(|violation| ServiceError::Invalid(vec![violation]))
 }
 
-/// Projects in slug order, filtered. `license_id` is the `license` filter as the SPDX
-/// list spells it (see [`license::canonical_id`]); `query.license` is not read.
-/// The `license` filter as the SPDX list spells its id; anything else (a piece of an
-/// id, an expression, an unknown id) is refused rather than left to match nothing.
-fn license_filter(id: &str) -> Result<String, BadParameter> {
-    license::canonical_id(id).ok_or_else(|| BadParameter {
-        parameter: "license",
-        code: "spdx",
-        detail: format!("`{id}` is not an SPDX license id"),
-    })
+/// The `license` filter as the SPDX list spells its id, or `None` for an id the list
+/// does not have (it matches nothing, as an unknown skill does). What is not one id at
+/// all (an expression, a space) is refused: it is a mistake, not a search.
+fn license_filter(id: &str) -> Result<Option<String>, BadParameter> {
+    if !license::is_id_syntax(id) {
+        return Err(BadParameter {
+            parameter: "license",
+            code: "spdx",
+            detail: format!("`{id}` is not one SPDX license id"),
+        });
+    }
+    Ok(license::canonical_id(id))
 }
 
 pub async fn list_projects(
@@ -285,7 +289,11 @@ pub async fn list_projects(
     query: ProjectListQuery,
     page: Page,
 ) -> ServiceResult<Slice<Project>> {
-    let license_id = query.license.as_deref().map(license_filter).transpose()?;
+    let license_id = match query.license.as_deref().map(license_filter).transpose()? {
+        Some(None) => return Ok(Slice::default()),
+        Some(Some(id)) => Some(id),
+        None => None,
+    };
     state
         .db
         .run(move |conn| {

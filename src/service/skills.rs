@@ -195,7 +195,11 @@ fn resolve_parent(
     findings: &mut Findings,
 ) -> ServiceResult<Option<String>> {
     let unknown = |findings: &mut Findings| {
-        findings.add("#/parent_id", "not_found", format!("no skill `{parent}`"));
+        findings.add(
+            "#/parent_id",
+            crate::domain::NOT_FOUND,
+            format!("no skill `{parent}`"),
+        );
         Ok(None)
     };
     let Some(parent_id) = db::skills::find(conn, parent)?.map(|row| row.id) else {

@@ -4,18 +4,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::contracts::{Contract, contract_for};
 use super::patch::{Given, Patch};
+use super::schemas::Currency;
 use super::skills::filter_skill_id;
 use super::validation::{checked, findings_of, invalid, non_blank, on_text, one_of};
-use super::{
-    BadParameter, Findings, Page, ServiceError, ServiceResult, Slice, check_version, written,
-};
+use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
 use crate::db::tenders::{
     Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility,
 };
@@ -135,10 +134,13 @@ impl Tender {
     }
 }
 
-/// A deadline a tender could mean (see [`lifecycle::PLAUSIBLE_YEARS`]).
-fn plausible_instant(value: &(impl Given<DateTime<Utc>> + ?Sized)) -> Result<(), ValidationError> {
+/// A deadline a tender could mean (see [`lifecycle::PLAUSIBLE_YEARS`]), by the year as
+/// written, which is what the document's pattern reads.
+fn plausible_instant(
+    value: &(impl Given<DateTime<FixedOffset>> + ?Sized),
+) -> Result<(), ValidationError> {
     match value.given() {
-        Some(at) if !lifecycle::is_plausible(at.naive_utc()) => {
+        Some(at) if !lifecycle::is_plausible(at.naive_local()) => {
             Err(invalid("range", "must fall in the years 2000 to 2199"))
         }
         _ => Ok(()),
@@ -224,14 +226,15 @@ pub struct NewTender {
     pub procedure: String,
     /// ISO 4217; defaults to EUR.
     #[validate(custom(function = "valid_currency"))]
-    #[schema(pattern = r"^[A-Z]{3}$")]
+    #[schema(value_type = Option<Currency>)]
     pub currency: Option<String>,
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub estimated_value_minor: i64,
     /// Must be in the future when the tender is published; years 2000 to 2199.
     #[validate(custom(function = "plausible_instant"))]
-    pub submission_deadline: DateTime<Utc>,
+    #[schema(value_type = DateTime<Utc>, pattern = "^2[01][0-9]{2}-")]
+    pub submission_deadline: DateTime<FixedOffset>,
     /// At least one is needed to publish; at most 50.
     #[serde(default)]
     #[validate(length(max = MAX_LOTS), nested)]
@@ -261,7 +264,7 @@ pub struct TenderPatch {
     #[schema(value_type = Procedure)]
     pub procedure: Patch<String>,
     #[validate(custom(function = "valid_currency"))]
-    #[schema(pattern = r"^[A-Z]{3}$", value_type = String)]
+    #[schema(value_type = Currency)]
     #[serde(default)]
     pub currency: Patch<String>,
     #[validate(range(min = 0))]
@@ -270,8 +273,8 @@ pub struct TenderPatch {
     pub estimated_value_minor: Patch<i64>,
     #[validate(custom(function = "plausible_instant"))]
     #[serde(default)]
-    #[schema(value_type = DateTime<Utc>)]
-    pub submission_deadline: Patch<DateTime<Utc>>,
+    #[schema(value_type = DateTime<Utc>, pattern = "^2[01][0-9]{2}-")]
+    pub submission_deadline: Patch<DateTime<FixedOffset>>,
     #[validate(length(max = MAX_LOTS), nested)]
     #[schema(max_items = 50, value_type = Vec<NewLot>)]
     #[serde(default)]
@@ -328,7 +331,7 @@ pub struct AwardOutcome {
 }
 
 /// Stored timestamps are microseconds; so is what callers send, once stored.
-fn stored_instant(at: DateTime<Utc>) -> NaiveDateTime {
+fn stored_instant<Zone: TimeZone>(at: DateTime<Zone>) -> NaiveDateTime {
     at.naive_utc().trunc_subsecs(6)
 }
 
@@ -427,7 +430,11 @@ fn build_lots(
         for (index, wanted) in lot.required_skills.iter().enumerate() {
             let pointer = format!("#/lots/{lot_index}/required_skills/{index}/skill");
             let Some((skill_id, slug)) = lookup(&wanted.skill) else {
-                findings.add(pointer, "not_found", format!("no skill `{}`", wanted.skill));
+                findings.add(
+                    pointer,
+                    crate::domain::NOT_FOUND,
+                    format!("no skill `{}`", wanted.skill),
+                );
                 continue;
             };
             if required.iter().any(|(row, _)| row.skill_id == *skill_id) {
@@ -495,19 +502,6 @@ pub async fn list_tenders(
         Some(p) if p.role == Role::Buyer => TenderVisibility::PublicAnd(p.buyer_id.clone()),
         _ => TenderVisibility::PublicAnd(None),
     };
-    for (parameter, at) in [
-        ("deadline_after", query.deadline_after),
-        ("deadline_before", query.deadline_before),
-    ] {
-        if at.is_some_and(|at| !lifecycle::is_plausible(at.naive_utc())) {
-            return Err(BadParameter {
-                parameter,
-                code: "range",
-                detail: "must fall in the years 2000 to 2199".to_owned(),
-            }
-            .into());
-        }
-    }
     let now = state.clock.now_naive();
     let (before, fetch) = (page.after.clone(), page.fetch());
     let (rows, lots) = state
@@ -611,7 +605,11 @@ pub async fn create_tender(
             if let Some(buyer_id) = &buyer_id
                 && !db::buyers::exists(conn, buyer_id)?
             {
-                findings.add("#/buyer_id", "not_found", format!("no buyer `{buyer_id}`"));
+                findings.add(
+                    "#/buyer_id",
+                    crate::domain::NOT_FOUND,
+                    format!("no buyer `{buyer_id}`"),
+                );
             }
             let id = db::new_id();
             let lots = build_lots(conn, &id, &body.lots, &mut findings)?;
@@ -773,7 +771,7 @@ async fn move_tender(
                 current.submission_deadline,
                 now,
             ))
-            .done()?;
+            .unmet()?;
         }
         let mut next = current;
         next.status = to;

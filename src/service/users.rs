@@ -167,7 +167,7 @@ pub fn check_organisation_exists(
     {
         found.push(Violation::at(
             "#/partner_id",
-            "not_found",
+            crate::domain::NOT_FOUND,
             format!("no partner `{id}`"),
         ));
     }
@@ -177,7 +177,7 @@ pub fn check_organisation_exists(
     {
         found.push(Violation::at(
             "#/buyer_id",
-            "not_found",
+            crate::domain::NOT_FOUND,
             format!("no buyer `{id}`"),
         ));
     }

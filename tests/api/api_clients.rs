@@ -94,7 +94,7 @@ async fn client_input_is_validated() {
             json!({"name": "X", "role": "buyer", "buyer_id": ose_api::db::new_id()}),
         )
         .await
-        .invalid_fields(&["#/buyer_id"]);
+        .unmet_fields(&["#/buyer_id"]);
     assert_eq!(codes, ["not_found"]);
     let listed = app
         .get("/api/v1/api-clients?include_revoked=true", Some(&admin))

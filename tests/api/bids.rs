@@ -85,8 +85,8 @@ fn shares(scene: &Scene, lead: i32, member: i32) -> Value {
            {"partner_id": scene.member_id, "share_bps": member}])
 }
 
-/// Posts the consortium body with `changes` as the lead and expects exactly these
-/// pointers and codes; then checks that nothing was created.
+/// Posts the consortium body with `changes` as the lead and expects a 422 with exactly
+/// these pointers and codes; then checks that nothing was created.
 async fn refused(
     app: &TestApp,
     scene: &Scene,
@@ -100,6 +100,27 @@ async fn refused(
         .await
         .invalid_fields(pointers);
     assert_eq!(found, codes, "{pointers:?}");
+    assert_nothing_listed(app, scene, tender).await;
+}
+
+/// As [`refused`], for a well-formed bid that the state refuses (409).
+async fn unmet(
+    app: &TestApp,
+    scene: &Scene,
+    tender: &Value,
+    changes: Value,
+    pointers: &[&str],
+    codes: &[&str],
+) {
+    let body = merged(consortium_body(scene, &lot_id(tender, 0)), changes);
+    let found = bid_on(app, Some(&scene.lead), tender, body)
+        .await
+        .unmet_fields(pointers);
+    assert_eq!(found, codes, "{pointers:?}");
+    assert_nothing_listed(app, scene, tender).await;
+}
+
+async fn assert_nothing_listed(app: &TestApp, scene: &Scene, tender: &Value) {
     assert!(
         listed(app, &scene.admin, tender).await.is_empty(),
         "a refused bid is not created"
@@ -279,7 +300,7 @@ async fn an_admin_names_an_active_partner_as_lead() {
             ),
         )
         .await
-        .invalid_fields(&["#/lead_partner_id"]);
+        .unmet_fields(&["#/lead_partner_id"]);
         assert_eq!(codes, [code], "{lead}");
     }
     assert!(listed(&app, &scene.admin, &tender).await.is_empty());
@@ -386,7 +407,7 @@ async fn members_are_active_partners() {
     let tender = published(&app, &scene, "BID-ACTIVE").await;
     for status in ["suspended", "pending"] {
         let partner = app.insert_partner("Not active", status);
-        refused(
+        unmet(
             &app,
             &scene,
             &tender,
@@ -397,7 +418,7 @@ async fn members_are_active_partners() {
         )
         .await;
     }
-    refused(
+    unmet(
         &app,
         &scene,
         &tender,
@@ -415,13 +436,13 @@ async fn a_bid_is_in_the_tenders_currency() {
     let scene = Scene::new(&app).await;
     let tender = published(&app, &scene, "BID-CURRENCY").await;
     assert_eq!(tender["currency"], "EUR");
-    refused(
+    unmet(
         &app,
         &scene,
         &tender,
         json!({"currency": "USD"}),
         &["#/currency"],
-        &["currency"],
+        &["tender_currency"],
     )
     .await;
 }
@@ -433,7 +454,7 @@ async fn a_bid_names_a_lot_of_the_tender() {
     let tender = published(&app, &scene, "BID-LOT").await;
     let other = published(&app, &scene, "BID-LOT-OTHER").await;
     for lot in [lot_id(&other, 0), "no-such-lot".to_owned()] {
-        refused(
+        unmet(
             &app,
             &scene,
             &tender,
@@ -470,7 +491,7 @@ async fn every_bad_field_checked_against_the_tender_is_reported_at_once_in_point
     let scene = Scene::new(&app).await;
     let tender = published(&app, &scene, "BID-ALL").await;
     let suspended = app.insert_partner("Suspended", "suspended");
-    refused(
+    unmet(
         &app,
         &scene,
         &tender,
@@ -478,17 +499,17 @@ async fn every_bad_field_checked_against_the_tender_is_reported_at_once_in_point
                "members": [{"partner_id": scene.lead_id, "share_bps": 7000},
                            {"partner_id": suspended, "share_bps": 3000}]}),
         &["#/currency", "#/lot_id", "#/members/1/partner_id"],
-        &["currency", "not_found", "inactive"],
+        &["tender_currency", "not_found", "inactive"],
     )
     .await;
     // Lot and currency alone come in the same order.
-    refused(
+    unmet(
         &app,
         &scene,
         &tender,
         json!({"lot_id": "no-such-lot", "currency": "USD"}),
         &["#/currency", "#/lot_id"],
-        &["currency", "not_found"],
+        &["tender_currency", "not_found"],
     )
     .await;
 }
@@ -906,21 +927,24 @@ async fn edits_are_validated_like_creation() {
     let bid = consortium_bid(&app, &scene, &tender, &lot_id(&tender, 0)).await;
     let etag = etag_of(&app, &scene.lead, &bid).await;
     let suspended = app.insert_partner("Suspended", "suspended");
-    for (body, pointers, codes) in [
+    for (body, pointers, codes, status) in [
         (
             json!({"members": shares(&scene, 7000, 2000)}),
             vec!["#/members"],
             vec!["sum"],
+            422,
         ),
         (
             json!({"members": shares(&scene, 10_000, 0)}),
             vec!["#/members/1/share_bps"],
             vec!["range"],
+            422,
         ),
         (
             json!({"members": [{"partner_id": scene.member_id, "share_bps": 10_000}]}),
             vec!["#/members"],
             vec!["lead_missing"],
+            422,
         ),
         (
             json!({"members": [{"partner_id": scene.lead_id, "share_bps": 5000},
@@ -928,28 +952,35 @@ async fn edits_are_validated_like_creation() {
                                {"partner_id": scene.member_id, "share_bps": 2000}]}),
             vec!["#/members/2/partner_id"],
             vec!["duplicate"],
+            422,
         ),
         (
             json!({"members": [{"partner_id": scene.lead_id, "share_bps": 7000},
                                {"partner_id": suspended, "share_bps": 3000}]}),
             vec!["#/members/1/partner_id"],
             vec!["inactive"],
+            409,
         ),
         (
             json!({"members": [{"partner_id": scene.lead_id, "share_bps": 7000},
                                {"partner_id": "no-such-partner", "share_bps": 3000}]}),
             vec!["#/members/1/partner_id"],
             vec!["not_found"],
+            409,
         ),
         (
             json!({"price_minor": 0}),
             vec!["#/price_minor"],
             vec!["range"],
+            422,
         ),
     ] {
-        let found = patch_bid(&app, &scene.lead, &bid, Some(&etag), body.clone())
-            .await
-            .invalid_fields(&pointers);
+        let response = patch_bid(&app, &scene.lead, &bid, Some(&etag), body.clone()).await;
+        let found = if status == 409 {
+            response.unmet_fields(&pointers)
+        } else {
+            response.invalid_fields(&pointers)
+        };
         assert_eq!(found, codes, "{body}");
     }
     // Null is no value for what cannot be null.

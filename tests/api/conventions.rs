@@ -236,6 +236,19 @@ async fn a_nul_character_is_refused_in_queries_paths_and_bodies_alike() {
         .await
         .problem(422);
     assert_eq!(entries(&login), nul("#/email"));
+
+    // A NUL in a name is shown percent-encoded: no answer holds one.
+    let named = app.get("/api/v1/partners?q%00x=1", None).await.problem(400);
+    assert_eq!(entries(&named), nul("q%00x"));
+    let member = app
+        .post(
+            "/api/v1/skills",
+            Some(&admin),
+            json!({"slug": "postgresql", "na\u{0}me": "PostgreSQL"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(entries(&member), nul("#/na%00me"));
 }
 
 #[actix_web::test]

@@ -354,6 +354,16 @@ pub struct TestResponse {
     pub body: Bytes,
 }
 
+/// The codes of rules that the state decides (DESIGN §5: a request refused only by
+/// them is well formed, 409; `Violation::depends_on_state` on the server).
+pub const STATE_CODES: [&str; 5] = [
+    "not_found",
+    "inactive",
+    "tender_currency",
+    "other_lot",
+    "not_submitted",
+];
+
 impl TestResponse {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
@@ -411,7 +421,30 @@ impl TestResponse {
 
     /// Asserts a 422 whose entries are exactly these JSON pointers; returns their codes.
     pub fn invalid_fields(&self, pointers: &[&str]) -> Vec<String> {
-        let problem = self.problem(422);
+        self.fields(422, "urn:ose-api:problem:validation", pointers)
+    }
+
+    /// Asserts a 409 whose entries are exactly these JSON pointers (a well-formed request
+    /// that the state refuses: it names what does not exist, what is inactive, …);
+    /// returns their codes.
+    pub fn unmet_fields(&self, pointers: &[&str]) -> Vec<String> {
+        self.fields(409, "urn:ose-api:problem:conflict", pointers)
+    }
+
+    /// Asserts the refusal of exactly `pointers` with `codes`, at the status they call
+    /// for: 409 when the state decides every one of them, else 422.
+    pub fn refused_with(&self, pointers: &[&str], codes: &[&str]) {
+        let found = if codes.iter().all(|code| STATE_CODES.contains(code)) {
+            self.unmet_fields(pointers)
+        } else {
+            self.invalid_fields(pointers)
+        };
+        assert_eq!(found, codes, "{pointers:?}");
+    }
+
+    fn fields(&self, status: u16, kind: &str, pointers: &[&str]) -> Vec<String> {
+        let problem = self.problem(status);
+        assert_eq!(problem["type"], kind, "{problem}");
         let errors = problem["errors"].as_array().expect("errors array");
         let found: Vec<&str> = errors
             .iter()

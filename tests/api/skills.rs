@@ -166,7 +166,7 @@ async fn skill_input_is_validated() {
     let codes =
         post(json!({"slug": "ok-slug", "name": "X", "category": "c", "parent_id": "missing"}))
             .await
-            .invalid_fields(&["#/parent_id"]);
+            .unmet_fields(&["#/parent_id"]);
     assert_eq!(codes, ["not_found"]);
     post(json!({"name": "X", "category": "c"}))
         .await

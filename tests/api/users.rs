@@ -87,14 +87,14 @@ async fn user_input_is_validated_field_by_field() {
                             "role": "partner", "partner_id": ose_api::db::new_id()}),
     )
     .await
-    .invalid_fields(&["#/partner_id"]);
+    .unmet_fields(&["#/partner_id"]);
     assert_eq!(codes, ["not_found"]);
     let codes = post(
         json!({"email": "b@example.org", "password": "long enough pass",
                             "role": "buyer", "buyer_id": ose_api::db::new_id()}),
     )
     .await
-    .invalid_fields(&["#/buyer_id"]);
+    .unmet_fields(&["#/buyer_id"]);
     assert_eq!(codes, ["not_found"]);
     // Nothing was created: only the admin exists.
     let all = app.get("/api/v1/users", Some(&admin)).await.ok(200);

@@ -154,7 +154,7 @@ fn query_problems(query: &str, limits: Limits) -> Vec<FieldError> {
 const NUL_DETAIL: &str = "must not contain the NUL character";
 
 fn nul_in_parameter(name: &str) -> FieldError {
-    FieldError::parameter(&without_nul(name), "nul", NUL_DETAIL)
+    FieldError::parameter(without_nul(name), "nul", NUL_DETAIL)
 }
 
 /// `name` as an error may show it: a NUL in it percent-encoded, as it arrived in a URL

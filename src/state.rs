@@ -6,6 +6,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Limits};
 use crate::db::Db;
+use crate::service::hashing::Hashing;
 
 /// Cheap to clone: every field is shared.
 #[derive(Clone)]
@@ -14,9 +15,9 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
-    /// Permits to hash a password or secret: argon2 is meant to be expensive, so only
-    /// so many run at once.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Turns to hash a password or secret: argon2 is meant to be expensive, so only so
+    /// many run at once.
+    pub hashing: Arc<Hashing>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
@@ -31,7 +32,7 @@ impl AppState {
             )),
             clock,
             limits: config.limits,
-            hashing: Arc::new(tokio::sync::Semaphore::new(config.concurrent_hashes)),
+            hashing: Arc::new(Hashing::new(config.concurrent_hashes)),
             trusted_proxies: config.trusted_proxies.clone().into(),
         }
     }

@@ -67,8 +67,8 @@ pub fn build_app(
         .openapi(api::ApiDoc::openapi())
         .configure(api::configure)
         .split_for_parts();
-    let openapi = api::document::completed(openapi);
     let routes = web::Data::new(mw::RouteTable::from_openapi(&openapi));
+    let document = api::document::completed(openapi);
     app.app_data(web::Data::new(state))
         .app_data(routes)
         .app_data(request::json_config())
@@ -76,7 +76,7 @@ pub fn build_app(
         .app_data(request::path_config())
         .app_data(web::PayloadConfig::new(request::MAX_BODY_BYTES))
         .service(web::redirect("/docs", "/docs/"))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", document))
         .default_service(web::to(mw::fallback))
         .wrap(from_fn(mw::screen_input))
         .wrap(from_fn(mw::head_as_get))
@@ -204,8 +204,7 @@ pub fn seed_demo(config: &Config) -> Result<String, StartError> {
 
 /// The OpenAPI document as pretty JSON, exactly as committed in `openapi/openapi.json`.
 pub fn openapi_json() -> String {
-    let mut json = api::openapi_document()
-        .to_pretty_json()
+    let mut json = serde_json::to_string_pretty(&api::openapi_document())
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json

@@ -4,7 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, Header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,26 +25,51 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(if_match(req).map(IfMatch))
+        ready(Ok(IfMatch(if_match(req))))
     }
 }
 
-fn if_match(req: &HttpRequest) -> Result<Expected, ApiError> {
-    if !req.headers().contains_key(header::IF_MATCH) {
-        return Ok(Expected::Any);
+/// The shape of an `If-Match` value (RFC 9110 §13.1.1; a tag holds no comma, as no ETag
+/// of ours does), as the document declares it; `if_match_tags` reads exactly this.
+pub const IF_MATCH_PATTERN: &str =
+    r#"^(\*|(W/)?"[!#-+\x2D-~]*"([ \t]*,[ \t]*(W/)?"[!#-+\x2D-~]*")*)$"#;
+
+/// A value that is no list of entity tags names no version of anything: the write fails
+/// its precondition (412) and nothing changes, as with a stale tag.
+fn if_match(req: &HttpRequest) -> Expected {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Expected::Any;
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(if_match_tags)
+        .unwrap_or(Expected::OneOf(Vec::new()))
+}
+
+/// `*`, or the strong tags of a comma-separated list of entity tags (a weak tag never
+/// matches a write); `None` when any element is not an entity tag.
+fn if_match_tags(value: &str) -> Option<Expected> {
+    if value == "*" {
+        return Some(Expected::Existing);
     }
-    match header::IfMatch::parse(req) {
-        Ok(header::IfMatch::Any) => Ok(Expected::Existing),
-        Ok(header::IfMatch::Items(tags)) => Ok(Expected::OneOf(
-            tags.into_iter()
-                .filter(|tag| !tag.weak)
-                .map(|tag| tag.tag().to_owned())
-                .collect(),
-        )),
-        Err(_) => Err(ApiError::BadRequest(
-            "If-Match must be `*` or a list of quoted entity tags".to_owned(),
-        )),
+    let mut strong = Vec::new();
+    for element in value.split(',') {
+        let element = element.trim_matches([' ', '\t']);
+        let (weak, quoted) = match element.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, element),
+        };
+        let tag = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        let etagc = |b: u8| b == 0x21 || ((0x23..=0x7e).contains(&b) && b != b',');
+        if !tag.bytes().all(etagc) {
+            return None;
+        }
+        if !weak {
+            strong.push(tag.to_owned());
+        }
     }
+    Some(Expected::OneOf(strong))
 }
 
 /// `Idempotency-Key`, when sent: 1 to 255 visible ASCII characters (else 400).
@@ -120,4 +145,47 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
 /// The opaque cursor naming a sort key.
 pub fn encode_cursor(sort_key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{sort_key}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_reads_star_and_lists_of_entity_tags() {
+        assert_eq!(if_match_tags("*"), Some(Expected::Existing));
+        assert_eq!(
+            if_match_tags(r#""a.1" , W/"a.2",	"b.3""#),
+            Some(Expected::OneOf(vec!["a.1".to_owned(), "b.3".to_owned()]))
+        );
+        assert_eq!(
+            if_match_tags(r#""""#),
+            Some(Expected::OneOf(vec![String::new()]))
+        );
+        for malformed in [
+            "",
+            "null",
+            "a.1",
+            r#""a.1","#,
+            r#""a"b""#,
+            "W/",
+            r#"* , "a""#,
+        ] {
+            assert_eq!(if_match_tags(malformed), None, "{malformed}");
+        }
+    }
+
+    #[test]
+    fn the_documented_pattern_reads_what_the_server_reads() {
+        let schema = serde_json::json!({"type": "string", "pattern": IF_MATCH_PATTERN});
+        let pattern = jsonschema::validator_for(&schema).expect("the pattern compiles");
+        for value in ["*", r#""a.1""#, r#""a.1" , W/"a.2""#, r#""""#] {
+            assert!(pattern.is_valid(&value.into()), "{value}");
+            assert!(if_match_tags(value).is_some(), "{value}");
+        }
+        for value in ["", "null", r#""a.1","#, r#""a,b""#] {
+            assert!(!pattern.is_valid(&value.into()), "{value}");
+            assert!(if_match_tags(value).is_none(), "{value}");
+        }
+    }
 }

@@ -322,6 +322,16 @@ pub struct BindingError {
     pub detail: &'static str,
 }
 
+/// Whether a principal of `role` acts for a partner.
+pub fn takes_partner(role: Role) -> bool {
+    role == Role::Partner
+}
+
+/// Whether a principal of `role` acts for a buyer.
+pub fn takes_buyer(role: Role) -> bool {
+    role == Role::Buyer
+}
+
 /// A partner principal acts for exactly one partner, a buyer for one buyer, an admin
 /// for none.
 pub fn check_binding(

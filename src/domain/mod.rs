@@ -26,14 +26,17 @@ pub struct Violation {
 pub const NOT_FOUND: &str = "not_found";
 
 /// Codes of rules that the state of the network decides, not the request: what it names
-/// does not exist, is not active, is in another currency, another lot or not submitted.
-/// A request refused only by them is well formed, and may be accepted later.
+/// does not exist, is not active, is in another currency, another lot or not submitted;
+/// a user's stored role lacks or refuses an organisation. A request refused only by them
+/// is well formed, and may be accepted later.
 const STATE_CODES: &[&str] = &[
     NOT_FOUND,
     "inactive",
     "tender_currency",
     "other_lot",
     "not_submitted",
+    "unbound",
+    "role_mismatch",
 ];
 
 impl Violation {

@@ -108,6 +108,8 @@ pub struct NewMember {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub partner_id: String,
+    /// This member's share in basis points; the shares of a bid add up to 10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub share_bps: i32,
 }
 

@@ -106,6 +106,10 @@ pub struct NewProject {
     #[schema(value_type = Option<WebUrl>)]
     pub website: Option<String>,
     /// SPDX license expression, e.g. `MIT OR Apache-2.0`, checked against the SPDX list.
+    #[schema(
+        pattern = r"^[ A-Za-z0-9.+:()_-]*[A-Za-z0-9][ A-Za-z0-9.+:()_-]*$",
+        example = "MIT OR Apache-2.0"
+    )]
     pub license: String,
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
@@ -140,8 +144,13 @@ pub struct ProjectPatch {
     #[schema(value_type = Option<WebUrl>)]
     #[serde(default)]
     pub website: Patch<Option<String>>,
+    /// SPDX license expression, checked against the SPDX list.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(
+        value_type = String,
+        pattern = r"^[ A-Za-z0-9.+:()_-]*[A-Za-z0-9][ A-Za-z0-9.+:()_-]*$",
+        example = "GPL-2.0-or-later"
+    )]
     pub license: Patch<String>,
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000, value_type = String)]

@@ -197,6 +197,7 @@ pub struct NewLot {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
+    "buyer_id": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbbb",
     "reference": "DEMO-2027-001", "title": "Support for the open source database estate",
     "description": "Third-level support and upstream fixes for PostgreSQL and PostGIS.",
     "procedure": "open", "currency": "EUR", "estimated_value_minor": 120000000,
@@ -210,7 +211,8 @@ pub struct NewLot {
     ]
 }))]
 pub struct NewTender {
-    /// Admins only: the buyer the tender is for. A buyer's tenders are its own.
+    /// The buyer the tender is for: an admin names it; a buyer's tenders are its own,
+    /// so a buyer leaves it out or names itself.
     pub buyer_id: Option<String>,
     #[validate(length(max = 100), custom(function = "non_blank"))]
     #[schema(max_length = 100, pattern = r"\S")]
@@ -573,6 +575,7 @@ pub async fn create_tender(
     let mut findings = Findings::new(findings_of(&body));
     let buyer_id = match (principal.role, &principal.buyer_id, &body.buyer_id) {
         (Role::Buyer, Some(own), None) => Some(own.clone()),
+        (Role::Buyer, Some(own), Some(named)) if named == own => Some(own.clone()),
         (Role::Buyer, _, Some(_)) => {
             findings.add(
                 "#/buyer_id",

@@ -14,7 +14,9 @@ use super::{
 use crate::db::users::{UserFilter, UserRow};
 use crate::db::{self, DbConnection, Lockable};
 use crate::domain::Violation;
-use crate::domain::access::{MIN_PASSWORD_CHARS, Principal, Role, check_binding};
+use crate::domain::access::{
+    MIN_PASSWORD_CHARS, Principal, Role, check_binding, takes_buyer, takes_partner,
+};
 use crate::domain::version::Expected;
 use crate::state::AppState;
 
@@ -290,12 +292,9 @@ pub async fn update(
             check_version(&expected, &current.id, current.version, false)?;
             let next = patched(&current, &patch, password_hash.as_deref(), now);
 
-            let mut found = validate_binding(
-                &patch,
-                next.role,
-                next.partner_id.as_deref(),
-                next.buyer_id.as_deref(),
-            );
+            let mut found = findings_of(&patch);
+            found.extend(contradictions(&patch));
+            found.extend(unfit_binding(&next, &found));
             // Only a newly bound organisation is looked up: the current one was checked.
             check_organisation_exists(
                 conn,
@@ -322,7 +321,59 @@ pub async fn update(
         .await
 }
 
-/// `current` with `patch` applied, at its next version.
+/// What a patch contradicts by itself, whoever it is applied to: a role given with an
+/// organisation it does not take, or both organisations at once.
+fn contradictions(patch: &UserPatch) -> Vec<Violation> {
+    let partner = patch.partner_id.as_given().is_some_and(Option::is_some);
+    let buyer = patch.buyer_id.as_given().is_some_and(Option::is_some);
+    let refused = |field: &str| {
+        Violation::at(
+            format!("#/{field}"),
+            "not_allowed",
+            "not allowed for this role",
+        )
+    };
+    match patch.role.as_given() {
+        Some(&role) => [
+            (partner && !takes_partner(role)).then(|| refused("partner_id")),
+            (buyer && !takes_buyer(role)).then(|| refused("buyer_id")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        None if partner && buyer => vec![Violation::at(
+            "#/buyer_id",
+            "not_allowed",
+            "a user acts for a partner or for a buyer, not both",
+        )],
+        None => Vec::new(),
+    }
+}
+
+/// What the patched user lacks or holds against its role, unless the patch itself was
+/// found wrong there: the stored user decides it (409), as when a role is given without
+/// the organisation it needs and the user has none.
+fn unfit_binding(next: &UserRow, found: &[Violation]) -> Option<Violation> {
+    let unfit = check_binding(
+        next.role,
+        next.partner_id.as_deref(),
+        next.buyer_id.as_deref(),
+    )
+    .err()?;
+    let pointer = format!("#/{}", unfit.field);
+    if found.iter().any(|v| v.pointer == pointer) {
+        return None;
+    }
+    let (code, detail) = if unfit.code == "required" {
+        ("unbound", "the user's role needs it, and the user has none")
+    } else {
+        ("role_mismatch", "the user's role does not take it")
+    };
+    Some(Violation::at(pointer, code, detail))
+}
+
+/// `current` with `patch` applied, at its next version. A new role drops the
+/// organisation it does not take, unless the patch names one (and is refused for it).
 fn patched(
     current: &UserRow,
     patch: &UserPatch,
@@ -335,6 +386,12 @@ fn patched(
     }
     if let Some(&role) = patch.role.as_given() {
         next.role = role;
+        if !takes_partner(role) {
+            next.partner_id = None;
+        }
+        if !takes_buyer(role) {
+            next.buyer_id = None;
+        }
     }
     if let Some(partner_id) = patch.partner_id.as_given() {
         next.partner_id.clone_from(partner_id);

@@ -380,3 +380,27 @@ async fn a_number_with_a_zero_fraction_is_the_integer_it_equals() {
         "{problem}"
     );
 }
+
+#[actix_web::test]
+async fn an_if_match_that_lists_no_entity_tag_names_no_version() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    create_skill(&app, &admin, "postgis").await;
+    let before = app.get("/api/v1/skills/postgis", None).await.ok(200);
+    // Fails closed: a malformed precondition is a failed one, and nothing is written.
+    for malformed in ["0", "null", "\"a\",", "postgis.1"] {
+        app.json_if_match(
+            Method::PATCH,
+            "/api/v1/skills/postgis",
+            Some(&admin),
+            Some(malformed),
+            json!({"name": "PostGIS (changed)"}),
+        )
+        .await
+        .problem(412);
+    }
+    assert_eq!(
+        app.get("/api/v1/skills/postgis", None).await.ok(200),
+        before
+    );
+}

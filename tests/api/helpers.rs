@@ -356,12 +356,14 @@ pub struct TestResponse {
 
 /// The codes of rules that the state decides (DESIGN §5: a request refused only by
 /// them is well formed, 409; `Violation::depends_on_state` on the server).
-pub const STATE_CODES: [&str; 5] = [
+pub const STATE_CODES: [&str; 7] = [
     "not_found",
     "inactive",
     "tender_currency",
     "other_lot",
     "not_submitted",
+    "unbound",
+    "role_mismatch",
 ];
 
 impl TestResponse {

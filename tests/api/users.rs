@@ -1,7 +1,7 @@
 //! `/users`: admin management, validation, access, preconditions, pagination.
 
 use actix_web::http::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use ose_api::domain::access::Role;
@@ -264,4 +264,73 @@ async fn user_lists_paginate_with_cursors_and_links() {
         ]
     );
     assert_eq!(second["next_cursor"], serde_json::Value::Null);
+}
+
+#[actix_web::test]
+async fn a_role_change_takes_its_organisation_and_drops_the_other() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let user = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            new_partner_user(&app, "moving@example.org"),
+        )
+        .await
+        .ok(201);
+    let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+    let buyer = app.insert_buyer("UGAP");
+
+    // Contradictions within the patch are refused whatever the user: 422.
+    for (patch, pointer) in [
+        (
+            json!({"role": "admin", "partner_id": user["partner_id"]}),
+            "#/partner_id",
+        ),
+        (json!({"role": "partner", "buyer_id": buyer}), "#/buyer_id"),
+        (
+            json!({"partner_id": user["partner_id"], "buyer_id": buyer}),
+            "#/buyer_id",
+        ),
+    ] {
+        let codes = app
+            .patch(&path, Some(&admin), patch)
+            .await
+            .invalid_fields(&[pointer]);
+        assert_eq!(codes, ["not_allowed"], "{pointer}");
+    }
+    // What the stored user lacks or holds against its role: 409.
+    let codes = app
+        .patch(&path, Some(&admin), json!({"role": "buyer"}))
+        .await
+        .unmet_fields(&["#/buyer_id"]);
+    assert_eq!(codes, ["unbound"]);
+    let codes = app
+        .patch(&path, Some(&admin), json!({"buyer_id": buyer}))
+        .await
+        .unmet_fields(&["#/buyer_id"]);
+    assert_eq!(codes, ["role_mismatch"]);
+    assert_eq!(
+        app.get(&path, Some(&admin)).await.ok(200),
+        user,
+        "nothing changed"
+    );
+
+    // A new role with its organisation drops the one it does not take.
+    let moved = app
+        .patch(
+            &path,
+            Some(&admin),
+            json!({"role": "buyer", "buyer_id": buyer}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(moved["role"], "buyer");
+    assert_eq!(moved["buyer_id"], json!(buyer));
+    assert_eq!(moved["partner_id"], Value::Null);
+    let admin_now = app
+        .patch(&path, Some(&admin), json!({"role": "admin"}))
+        .await
+        .ok(200);
+    assert_eq!(admin_now["buyer_id"], Value::Null);
 }

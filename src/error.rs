@@ -124,8 +124,8 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// Carried in the extensions of a 500 response so the logging middleware can tie the
-/// hidden cause to the request id.
+/// Carried in the extensions of a 500 or 503 response so the logging middleware can tie
+/// the cause to the request id (a 500's is never sent to the client).
 #[derive(Debug, Clone)]
 pub struct InternalCause(pub String);
 
@@ -298,10 +298,13 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = builder.json(self.to_problem());
-        if let ApiError::Internal(cause) = self {
-            response
-                .extensions_mut()
-                .insert(InternalCause(cause.clone()));
+        match self {
+            ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+                response
+                    .extensions_mut()
+                    .insert(InternalCause(cause.clone()));
+            }
+            _ => {}
         }
         response
     }

@@ -238,7 +238,7 @@ fn set_default(value: &mut Value, member: &str, default: Value) {
 }
 
 /// Every text schema of the document says it holds no NUL: open text with a pattern of
-/// its own, and a pattern built on `\S` (non-blank) by saying `[^\s\u0000]` instead
+/// its own, and a pattern built on `\S` (non-blank) by saying non-blank and not NUL instead
 /// (a schema has one pattern). Enums and formats (dates, emails, ids) hold no NUL
 /// already, nor do the other patterns, which list the characters they take. Examples
 /// are values, not schemas, and are left alone.
@@ -264,13 +264,17 @@ fn forbid_nul(value: &mut Value) {
     }
 }
 
+/// The characters Rust's `char::is_whitespace` takes (what `trim` and the blank checks
+/// read), spelt out: `\s` means other sets to ECMAScript, Python and Rust regexes.
+const RUST_WHITESPACE: &str = "\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+
 /// `pattern` with each `\S` made a non-blank character other than NUL; unanchored, the
 /// text around it is made NUL-free too.
 fn without_nul(pattern: &str) -> String {
     if !pattern.contains("\\S") {
         return pattern.to_owned();
     }
-    let pattern = pattern.replace("\\S", "[^\\s\\u0000]");
+    let pattern = pattern.replace("\\S", &format!("[^{RUST_WHITESPACE}\\u0000]"));
     let start = if pattern.starts_with('^') {
         ""
     } else {
@@ -333,14 +337,29 @@ mod tests {
         assert_eq!(value["properties"]["slug"]["pattern"], "^[a-z]+$");
         assert_eq!(
             value["properties"]["title"]["pattern"],
-            "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+            format!("^[^\\u0000]*[^{RUST_WHITESPACE}\\u0000][^\\u0000]*$")
         );
         assert_eq!(
             value["properties"]["uri"]["pattern"],
-            "^http://x/[^\\s\\u0000]+$"
+            format!("^http://x/[^{RUST_WHITESPACE}\\u0000]+$")
         );
         assert!(value["properties"]["at"].get("pattern").is_none());
         assert!(value["example"].get("pattern").is_none());
+    }
+
+    #[test]
+    fn the_non_blank_pattern_reads_blank_as_the_server_does() {
+        let schema = json!({"type": "string", "pattern": without_nul("\\S")});
+        let pattern = jsonschema::validator_for(&schema).expect("the pattern compiles");
+        for text in [" a ", "\u{feff}", "\u{1c}", "x\u{85}"] {
+            assert!(!text.trim().is_empty(), "{text:?}");
+            assert!(pattern.is_valid(&json!(text)), "{text:?}");
+        }
+        for text in ["", " \t\n", "\u{85}", "\u{a0}\u{3000}", "\u{2028}"] {
+            assert!(text.trim().is_empty(), "{text:?}");
+            assert!(!pattern.is_valid(&json!(text)), "{text:?}");
+        }
+        assert!(!pattern.is_valid(&json!("a\u{0}b")));
     }
 
     #[test]

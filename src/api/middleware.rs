@@ -271,7 +271,9 @@ pub async fn head_as_get(
 }
 
 /// Every error response leaves as problem+json, whoever produced it (actix itself, a
-/// middleware, a handler); and every 500 is logged with its request id and cause.
+/// middleware, a handler); and every 5xx is logged with its request id and cause: a 500
+/// (a bug) at ERROR, a 503 (an outage or overload the service answers as designed) at
+/// WARN.
 pub fn problem_safety_net<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -289,7 +291,13 @@ pub fn problem_safety_net<B: MessageBody + 'static>(
             .get::<InternalCause>()
             .map(|cause| cause.0.clone())
             .unwrap_or_else(|| "no cause recorded".to_owned());
-        log::error!(
+        let level = if status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+            log::Level::Warn
+        } else {
+            log::Level::Error
+        };
+        log::log!(
+            level,
             "request_id={request_id} {} {} answered {status}: {cause}",
             response.request().method(),
             response.request().path()

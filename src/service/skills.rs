@@ -73,9 +73,9 @@ pub(super) fn valid_slug(slug: &(impl Given<str> + ?Sized)) -> Result<(), Valida
 fn valid_esco_uri(uri: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
     match uri.given() {
         Some(uri)
-            if !(uri.starts_with(ESCO_PREFIX)
-                && uri.len() > ESCO_PREFIX.len()
-                && !uri.contains(char::is_whitespace)) =>
+            if !uri.strip_prefix(ESCO_PREFIX).is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic())
+            }) =>
         {
             Err(invalid(
                 "esco_uri",
@@ -108,7 +108,7 @@ pub struct NewSkill {
     #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[validate(custom(function = "valid_esco_uri"))]
-    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$")]
+    #[schema(pattern = r"^http://data\.europa\.eu/esco/[!-~]+$")]
     pub esco_uri: Option<String>,
 }
 
@@ -137,7 +137,7 @@ pub struct SkillPatch {
     #[serde(default)]
     pub description: Patch<String>,
     #[validate(custom(function = "valid_esco_uri"))]
-    #[schema(pattern = r"^http://data\.europa\.eu/esco/\S+$", value_type = Option<String>)]
+    #[schema(pattern = r"^http://data\.europa\.eu/esco/[!-~]+$", value_type = Option<String>)]
     #[serde(default)]
     pub esco_uri: Patch<Option<String>>,
 }

@@ -29,7 +29,7 @@ pub const NOT_FOUND: &str = "not_found";
 /// does not exist, is not active, is in another currency, another lot or not submitted;
 /// a user's stored role lacks or refuses an organisation. A request refused only by them
 /// is well formed, and may be accepted later.
-const STATE_CODES: &[&str] = &[
+pub const STATE_CODES: &[&str] = &[
     NOT_FOUND,
     "inactive",
     "tender_currency",

@@ -254,34 +254,25 @@ fn an_undocumented_content_type_fails() {
     );
 }
 
-const UNAVAILABLE: &str = r#"{"type": "urn:ose-api:problem:unavailable",
-    "title": "Service Unavailable", "status": 503, "detail": "retry shortly"}"#;
+/// A 503 as the server sends it, with this `Retry-After`.
+fn unavailable(retry_after: &str) -> TestResponse {
+    let body = r#"{"type": "urn:ose-api:problem:unavailable",
+        "title": "Service Unavailable", "status": 503, "detail": "retry shortly"}"#;
+    answer_with(
+        503,
+        "application/problem+json",
+        body,
+        &[("retry-after", retry_after)],
+    )
+}
 
 #[test]
 fn a_header_the_document_describes_passes() {
-    check(
-        "GET",
-        "/api/v1/skills/postgresql",
-        &answer_with(
-            503,
-            "application/problem+json",
-            UNAVAILABLE,
-            &[("retry-after", "5")],
-        ),
-    );
+    check("GET", "/api/v1/skills/postgresql", &unavailable("5"));
 }
 
 #[test]
 #[should_panic(expected = "header Retry-After: \"soon\" is not an integer")]
 fn a_header_value_the_document_does_not_describe_fails() {
-    check(
-        "GET",
-        "/api/v1/skills/postgresql",
-        &answer_with(
-            503,
-            "application/problem+json",
-            UNAVAILABLE,
-            &[("retry-after", "soon")],
-        ),
-    );
+    check("GET", "/api/v1/skills/postgresql", &unavailable("soon"));
 }

@@ -354,18 +354,6 @@ pub struct TestResponse {
     pub body: Bytes,
 }
 
-/// The codes of rules that the state decides (DESIGN §5: a request refused only by
-/// them is well formed, 409; `Violation::depends_on_state` on the server).
-pub const STATE_CODES: [&str; 7] = [
-    "not_found",
-    "inactive",
-    "tender_currency",
-    "other_lot",
-    "not_submitted",
-    "unbound",
-    "role_mismatch",
-];
-
 impl TestResponse {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
@@ -436,7 +424,10 @@ impl TestResponse {
     /// Asserts the refusal of exactly `pointers` with `codes`, at the status they call
     /// for: 409 when the state decides every one of them, else 422.
     pub fn refused_with(&self, pointers: &[&str], codes: &[&str]) {
-        let found = if codes.iter().all(|code| STATE_CODES.contains(code)) {
+        let found = if codes
+            .iter()
+            .all(|code| ose_api::domain::STATE_CODES.contains(code))
+        {
             self.unmet_fields(pointers)
         } else {
             self.invalid_fields(pointers)

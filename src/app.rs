@@ -19,6 +19,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
+use crate::open_files;
 use crate::seed;
 use crate::state::AppState;
 
@@ -114,10 +115,33 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let state = AppState::new(&config, Arc::new(SystemClock));
     let applied = state.db.migrate()?;
     log::info!("database ready ({applied} migration(s) applied)");
+    let open_file_limit = open_files::raise_limit();
+    let wanted = config
+        .max_connections
+        .unwrap_or(open_files::DEFAULT_CONNECTIONS_PER_WORKER);
+    let per_worker = open_files::connections_per_worker(
+        wanted,
+        open_file_limit,
+        config.workers,
+        config.db_pool_size,
+    );
+    if config.max_connections.is_some() && per_worker < wanted {
+        log::warn!(
+            "MAX_CONNECTIONS lowered to {per_worker} per worker: the open-file limit \
+             ({}) cannot hold {} workers at {wanted}",
+            open_file_limit.unwrap_or_default(),
+            config.workers,
+        );
+    }
+    log::info!(
+        "accepting up to {per_worker} connections per worker, {} workers (open-file limit {})",
+        config.workers,
+        open_file_limit.map_or("unknown".to_owned(), |limit| limit.to_string())
+    );
     let origins = config.cors_origins.clone();
     let server = HttpServer::new(move || build_app(state.clone(), origins.clone()))
         .workers(config.workers)
-        .max_connections(config.max_connections)
+        .max_connections(per_worker)
         .bind(&config.bind)
         .map_err(|source| StartError::Bind {
             bind: config.bind.clone(),

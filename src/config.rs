@@ -76,9 +76,11 @@ pub struct Settings {
     pub concurrent_hashes: Option<usize>,
 
     /// Most connections one worker keeps open; beyond, new connections wait unaccepted
-    /// and established ones are served as before.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024, global = true)]
-    pub max_connections: usize,
+    /// and established ones are served as before [default: 10000, or what the
+    /// open-file limit holds]. Lowered at start (with a warning) when the open-file
+    /// limit, raised to its hard ceiling, cannot hold every worker at this cap.
+    #[arg(long, env = "MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
 
     /// Longest a request body may take to arrive, in ms; a slower one is answered 408
     /// and its connection closed.
@@ -93,6 +95,16 @@ pub struct Settings {
         global = true
     )]
     pub statement_timeout_ms: u64,
+
+    /// How far (in basis points) a consortium member's share may exceed its share of
+    /// the covered weight before the value-chain check flags it.
+    #[arg(
+        long,
+        env = "VALUE_CHAIN_MARGIN_BPS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub value_chain_margin_bps: i64,
 
     /// Most values one query parameter may repeat (`?skill=a&skill=b…`).
     #[arg(long, env = "MAX_FILTER_VALUES", default_value_t = 20, global = true)]
@@ -120,10 +132,13 @@ pub struct Config {
     /// How long a request waits for a database connection before answering 503.
     pub db_connect_timeout: Duration,
     pub workers: usize,
-    pub max_connections: usize,
+    /// Connections per worker as configured; `None` takes the default, lowered to
+    /// what the open-file limit holds (`open_files`).
+    pub max_connections: Option<usize>,
     pub db_pool_size: u32,
     pub statement_timeout: Duration,
     pub concurrent_hashes: usize,
+    pub value_chain_margin_bps: i64,
     pub limits: Limits,
 }
 
@@ -169,6 +184,8 @@ pub enum ConfigError {
     TrustedProxy(String),
     #[error("MAX_CONNECTIONS must be between 16 and 100000, got {0}")]
     MaxConnections(usize),
+    #[error("VALUE_CHAIN_MARGIN_BPS must be between 0 and 10000, got {0}")]
+    ValueChainMargin(i64),
     #[error("BODY_TIMEOUT_MS must be between 100 and 600000, got {0}")]
     BodyTimeout(u64),
     #[error("STATEMENT_TIMEOUT_MS must be between 100 and 600000, got {0}")]
@@ -229,14 +246,21 @@ impl Config {
         if !(1..=1000).contains(&db_pool_size) {
             return Err(ConfigError::PoolSize(db_pool_size));
         }
-        if !(16..=100_000).contains(&settings.max_connections) {
-            return Err(ConfigError::MaxConnections(settings.max_connections));
+        if let Some(max) = settings.max_connections
+            && !(16..=100_000).contains(&max)
+        {
+            return Err(ConfigError::MaxConnections(max));
         }
         if !(100..=600_000).contains(&settings.body_timeout_ms) {
             return Err(ConfigError::BodyTimeout(settings.body_timeout_ms));
         }
         if !(100..=600_000).contains(&settings.statement_timeout_ms) {
             return Err(ConfigError::StatementTimeout(settings.statement_timeout_ms));
+        }
+        if !(0..=10_000).contains(&settings.value_chain_margin_bps) {
+            return Err(ConfigError::ValueChainMargin(
+                settings.value_chain_margin_bps,
+            ));
         }
         if !(1..=100).contains(&settings.max_filter_values) {
             return Err(ConfigError::FilterValues(settings.max_filter_values));
@@ -278,6 +302,7 @@ impl Config {
             db_pool_size,
             statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
             concurrent_hashes,
+            value_chain_margin_bps: settings.value_chain_margin_bps,
             limits: Limits {
                 filter_values: settings.max_filter_values,
                 filter_chars: settings.max_filter_chars,

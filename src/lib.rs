@@ -8,6 +8,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod logging;
+pub mod open_files;
 pub mod seed;
 pub mod service;
 pub mod state;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ose_api::{app, config};
+use ose_api::{app, config, logging};
 
 #[derive(Parser)]
 #[command(
@@ -50,8 +50,7 @@ fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,r2d2=off"))
-        .init();
+    logging::init("info,r2d2=off");
     if let Some(Command::Openapi) = cli.command {
         print!("{}", app::openapi_json());
         return ExitCode::SUCCESS;

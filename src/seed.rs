@@ -6,17 +6,22 @@ mod data;
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 use crate::db::buyers::BuyerRow;
+use crate::db::partner_projects::PartnerProjectRow;
 use crate::db::partner_skills::PartnerSkillRow;
 use crate::db::partners::PartnerRow;
 use crate::db::projects::ProjectRow;
 use crate::db::skills::SkillRow;
+use crate::db::tenders::{Lot, LotRow, LotSkillRow, TenderRow};
 use crate::db::{self, DbConnection, DbError};
 use crate::domain::directory::{
-    self as directory, BuyerKind, Membership, PartnerKind, PartnerStatus, SkillLevel,
+    self as directory, BuyerKind, ClaimedProjectRole, Membership, PartnerKind, PartnerStatus,
+    SkillLevel,
 };
+use crate::domain::money::DEFAULT_CURRENCY;
+use crate::domain::tender::{self, Procedure, TenderStatus};
 use crate::domain::{TextEnum, identifiers, license, skill};
 use crate::service::validation::web_url;
 
@@ -44,6 +49,8 @@ pub struct SeedReport {
     pub partner_skills: Tally,
     pub projects: Tally,
     pub buyers: Tally,
+    pub partner_projects: Tally,
+    pub tenders: Tally,
 }
 
 impl fmt::Display for SeedReport {
@@ -54,6 +61,8 @@ impl fmt::Display for SeedReport {
             ("partner skills", self.partner_skills),
             ("projects", self.projects),
             ("buyers", self.buyers),
+            ("partner projects", self.partner_projects),
+            ("tenders", self.tenders),
         ];
         let described: Vec<String> = parts
             .iter()
@@ -125,6 +134,41 @@ pub fn check_demo_data() -> Result<(), SeedError> {
             return fail(format!("buyer {}", demo.name));
         }
     }
+    for demo in data::CONTRIBUTIONS {
+        let sound = ClaimedProjectRole::parse(demo.role).is_some()
+            && !demo.evidence_urls.is_empty()
+            && demo.evidence_urls.iter().all(|url| web_url(url).is_ok())
+            && data::PROJECTS
+                .iter()
+                .any(|p| p.slug == demo.project && p.steward != Some(demo.partner));
+        if !sound {
+            return fail(format!("contribution to {}", demo.project));
+        }
+    }
+    for demo in data::TENDERS {
+        let sound = Procedure::parse(demo.procedure).is_some()
+            && demo.deadline_days > 0
+            && data::BUYERS.iter().any(|b| b.siret == demo.buyer_siret);
+        let lots_sound = demo.lots.iter().all(|lot| {
+            lot.estimated_value_minor >= 0
+                && lot.required_skills.iter().all(|r| {
+                    SkillLevel::parse(r.min_level).is_some() && (1..=10).contains(&r.weight)
+                })
+        });
+        let skills_per_lot: Vec<usize> =
+            demo.lots.iter().map(|l| l.required_skills.len()).collect();
+        // Counted from any `now`, the deadline is ahead: only the lots can stop publishing.
+        let epoch = NaiveDateTime::default();
+        let publishable = tender::publish_problems(
+            &skills_per_lot,
+            epoch + Duration::days(demo.deadline_days),
+            epoch,
+        )
+        .is_empty();
+        if !(sound && lots_sound && publishable) {
+            return fail(format!("tender {}", demo.reference));
+        }
+    }
     Ok(())
 }
 
@@ -137,7 +181,9 @@ pub fn load(conn: &mut DbConnection, now: NaiveDateTime) -> Result<SeedReport, S
         let skill_ids = load_skills(conn, now, &mut report)?;
         let partner_ids = load_partners(conn, now, &skill_ids, &mut report)?;
         load_projects(conn, now, &skill_ids, &partner_ids, &mut report)?;
+        load_contributions(conn, now, &partner_ids, &mut report)?;
         load_buyers(conn, now, &mut report)?;
+        load_tenders(conn, now, &skill_ids, &mut report)?;
         Ok(report)
     })
 }
@@ -253,7 +299,7 @@ fn load_partners(
                         skill_id: skill_id.clone(),
                         level,
                         certified_experts: claim.certified_experts,
-                        evidence_urls: PartnerSkillRow::encode_evidence(&evidence),
+                        evidence_urls: db::encode_urls(&evidence),
                         verified: claim.verified,
                         verified_at: claim.verified.then_some(now),
                         // Verified by the network at launch, not by one admin.
@@ -323,6 +369,56 @@ fn load_projects(
             .collect::<Result<_, _>>()?;
         db::projects::insert(conn, &row)?;
         db::projects::set_skills(conn, &row.id, &linked)?;
+        if let Some(steward) = &row.steward_partner_id {
+            db::partner_projects::insert(
+                conn,
+                &PartnerProjectRow::steward(steward, &row, None, now),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The partners' own claims on projects; a link already there (a claim, or the
+/// stewardship of the project) is left as it is.
+fn load_contributions(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    partner_ids: &HashMap<&'static str, String>,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    for demo in data::CONTRIBUTIONS {
+        let partner_id = partner_ids
+            .get(demo.partner)
+            .ok_or_else(|| missing("partner", demo.partner))?;
+        let project = db::projects::find(conn, demo.project)?
+            .ok_or_else(|| missing("project", demo.project))?;
+        let present = db::partner_projects::find(conn, partner_id, &project.id)?.is_some();
+        report.partner_projects.count(!present);
+        if present {
+            continue;
+        }
+        let evidence: Vec<String> = demo
+            .evidence_urls
+            .iter()
+            .map(|url| (*url).to_owned())
+            .collect();
+        let role: ClaimedProjectRole = named("project role", demo.role)?;
+        db::partner_projects::insert(
+            conn,
+            &PartnerProjectRow {
+                partner_id: partner_id.clone(),
+                project_id: project.id,
+                role: role.role(),
+                evidence_urls: db::encode_urls(&evidence),
+                verified: demo.verified,
+                verified_at: demo.verified.then_some(now),
+                verified_by: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
     }
     Ok(())
 }
@@ -350,6 +446,83 @@ fn load_buyers(
                 },
             )?;
         }
+    }
+    Ok(())
+}
+
+const NOON: NaiveTime = NaiveTime::from_hms_opt(12, 0, 0).expect("12:00:00 is a time");
+
+/// Publishes each demo tender at `now`, its deadline at noon UTC `deadline_days` later.
+fn load_tenders(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    skill_ids: &HashMap<&str, String>,
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    for demo in data::TENDERS {
+        let buyer = db::buyers::find_by_siret(conn, demo.buyer_siret)?
+            .ok_or_else(|| missing("buyer", demo.buyer_siret))?;
+        let present = db::tenders::reference_taken(conn, &buyer.id, demo.reference, "")?;
+        report.tenders.count(!present);
+        if present {
+            continue;
+        }
+        let id = db::new_id();
+        let mut lots = Vec::with_capacity(demo.lots.len());
+        for (position, lot) in demo.lots.iter().enumerate() {
+            let lot_id = db::new_id();
+            let required_skills = lot
+                .required_skills
+                .iter()
+                .enumerate()
+                .map(|(index, wanted)| {
+                    let skill_id = skill_ids
+                        .get(wanted.skill)
+                        .ok_or_else(|| missing("skill", wanted.skill))?;
+                    let row = LotSkillRow {
+                        lot_id: lot_id.clone(),
+                        skill_id: skill_id.clone(),
+                        position: index as i32,
+                        min_level: named("skill level", wanted.min_level)?,
+                        weight: wanted.weight,
+                    };
+                    Ok((row, wanted.skill.to_owned()))
+                })
+                .collect::<Result<_, SeedError>>()?;
+            lots.push(Lot {
+                row: LotRow {
+                    id: lot_id,
+                    tender_id: id.clone(),
+                    position: position as i32,
+                    title: lot.title.to_owned(),
+                    description: lot.description.to_owned(),
+                    estimated_value_minor: lot.estimated_value_minor,
+                },
+                required_skills,
+            });
+        }
+        let deadline = (now.date() + Duration::days(demo.deadline_days)).and_time(NOON);
+        db::tenders::insert(
+            conn,
+            &TenderRow {
+                id: id.clone(),
+                buyer_id: buyer.id,
+                reference: demo.reference.to_owned(),
+                title: demo.title.to_owned(),
+                description: demo.description.to_owned(),
+                procedure: named("procedure", demo.procedure)?,
+                currency: DEFAULT_CURRENCY.to_owned(),
+                estimated_value_minor: demo.lots.iter().map(|l| l.estimated_value_minor).sum(),
+                submission_deadline: deadline,
+                status: TenderStatus::Published,
+                published_at: Some(now),
+                closed_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?;
+        db::tenders::replace_lots(conn, &id, &lots)?;
     }
     Ok(())
 }

@@ -20,6 +20,8 @@ pub struct AppState {
     pub hashing: Arc<Hashing>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// How far a member's share may exceed its covered weight before it is flagged.
+    pub value_chain_margin_bps: i64,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             limits: config.limits,
             hashing: Arc::new(Hashing::new(config.concurrent_hashes)),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            value_chain_margin_bps: config.value_chain_margin_bps,
         }
     }
 }

@@ -92,10 +92,15 @@ ADMIN_NAMES = [
     ("POST /api/v1/tenders", "buyer_id", "BUYER_ID"),
     ("POST /api/v1/tenders/{id}/bids", "lead_partner_id", "PARTNER_ID"),
 ]
-BIDDING = {"POST /api/v1/tenders/{id}/bids", "PATCH /api/v1/bids/{id}"}
-# What a partner may not change on its own profile (the operation's description says
-# so: "the network's call"); a partner's positive edits leave them out.
-NETWORK_FIELDS = {"PATCH /api/v1/partners/{id}": ["siren", "status", "membership", "verified"]}
+NEW_BID = "POST /api/v1/tenders/{id}/bids"
+BIDDING = {NEW_BID, "PATCH /api/v1/bids/{id}"}
+# What a partner may not set on its own profile and claims (the operations' descriptions
+# say so: "the network's call", "only an admin sends `verified`"); a partner's positive
+# edits leave them out.
+NETWORK_FIELDS = {
+    "PATCH /api/v1/partners/{id}": ["siren", "status", "membership", "verified"],
+    "PUT /api/v1/partners/{id}/projects/{project}": ["verified"],
+}
 
 
 def _is_negative(case):
@@ -133,4 +138,10 @@ def map_case(context, case):
     )
     if label in BIDDING and isinstance(body.get("members"), list) and lead and not _is_negative(case):
         body["members"] = [{"partner_id": lead, "share_bps": 10000}]
+    # A bid is made on a lot of its tender, in the tender's currency (rules across
+    # resources): a positive bid is made on the first lot of the published demo tender,
+    # in euros, so that bids exist for the stateful phase to walk.
+    if label == NEW_BID and not _is_negative(case):
+        body["lot_id"] = os.environ["LOT_ID"]
+        body["currency"] = "EUR"
     return case

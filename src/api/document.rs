@@ -31,7 +31,8 @@ const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
 ///   but utoipa cannot mark an enum's variants closed;
 /// - a user or API client holds the organisation its role takes and no other
 ///   (`check_binding`), and an upstream skill level needs evidence
-///   (`SkillLevel::needs_evidence`), written as conditions.
+///   (`SkillLevel::needs_evidence`), written as conditions;
+/// - each answer links to the operations its ids lead to (`links`).
 ///
 /// The rules are written on the JSON, and the JSON is what is served: utoipa's types
 /// cannot say everything JSON Schema can (conditional members, for one).
@@ -46,6 +47,7 @@ pub fn completed(mut document: OpenApi) -> Value {
     bind_organisations(&mut schemas["UserPatch"], Binding::Patched);
     require_evidence(&mut schemas["PartnerSkillClaim"]);
     forbid_nul(&mut value);
+    super::links::add_links(&mut value);
     value
 }
 

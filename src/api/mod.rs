@@ -9,9 +9,12 @@ pub mod contracts;
 pub mod document;
 pub mod extract;
 pub mod idempotency;
+pub mod links;
+pub mod matching;
 pub mod middleware;
 pub mod ops;
 pub mod pagination;
+pub mod partner_projects;
 pub mod partner_skills;
 pub mod partners;
 pub mod preconditions;
@@ -72,10 +75,11 @@ pub const BEARER: &str = "bearer";
         (name = "users", description = "People who sign in (admin only)"),
         (name = "api-clients", description = "Machine access for procurement systems (admin only)"),
         (name = "skills", description = "The skills catalogue"),
-        (name = "partners", description = "The directory of the network's partners and their skills"),
+        (name = "partners", description = "The directory of the network's partners, their skills and their upstream projects"),
         (name = "buyers", description = "Contracting authorities and companies that issue tenders"),
         (name = "projects", description = "Upstream open source projects and their licenses"),
         (name = "tenders", description = "Calls for tenders, their lots and their lifecycle"),
+        (name = "matching", description = "Ranked partner matches and consortium proposals for a lot"),
         (name = "bids", description = "Consortium bids on lots, sealed until evaluation"),
         (name = "contracts", description = "What each award binds, lot by lot"),
     )
@@ -108,9 +112,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(skills::configure)
             .configure(partners::configure)
             .configure(partner_skills::configure)
+            .configure(partner_projects::configure)
             .configure(buyers::configure)
             .configure(projects::configure)
             .configure(tenders::configure)
+            .configure(matching::configure)
             .configure(bids::configure)
             .configure(contracts::configure),
     );

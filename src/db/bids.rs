@@ -28,6 +28,8 @@ pub struct BidRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i32,
+    /// The value-chain flags as JSON, written at submission.
+    pub value_chain: Option<String>,
 }
 
 impl BidRow {

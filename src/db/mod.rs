@@ -7,6 +7,7 @@ pub mod buyers;
 pub mod contracts;
 pub mod idempotency;
 pub mod login_failures;
+pub mod partner_projects;
 pub mod partner_skills;
 pub mod partners;
 pub mod projects;
@@ -50,6 +51,17 @@ impl Backend {
             None
         }
     }
+}
+
+/// A list of URLs as its column holds it: a JSON array.
+pub fn encode_urls(urls: &[String]) -> String {
+    serde_json::Value::from(urls.to_vec()).to_string()
+}
+
+/// The URLs of a column [`encode_urls`] wrote; anything else is a broken row, reported
+/// as such (never read as no URL).
+pub fn decode_urls(column: &str) -> serde_json::Result<Vec<String>> {
+    serde_json::from_str(column)
 }
 
 /// Applied to every SQLite connection: concurrent readers beside one writer, waits

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{partner_skills, skills};
-use crate::domain::directory::SkillLevel;
+use super::schema::{partner_skills, partners, skills};
+use crate::domain::directory::{PartnerKind, PartnerStatus, SkillLevel};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = partner_skills, treat_none_as_null = true)]
@@ -15,7 +15,7 @@ pub struct PartnerSkillRow {
     /// Stored as its rank, so that levels compare in SQL.
     pub level: SkillLevel,
     pub certified_experts: i32,
-    /// A JSON array of URLs.
+    /// A JSON array of URLs ([`super::encode_urls`]).
     pub evidence_urls: String,
     pub verified: bool,
     pub verified_at: Option<NaiveDateTime>,
@@ -31,18 +31,6 @@ pub struct HeldSkill {
     pub row: PartnerSkillRow,
     pub slug: String,
     pub name: String,
-}
-
-impl PartnerSkillRow {
-    /// The evidence URLs. The column only ever holds arrays [`Self::encode_evidence`]
-    /// wrote: anything else is a broken row, reported as such (never read as no evidence).
-    pub fn evidence(&self) -> serde_json::Result<Vec<String>> {
-        serde_json::from_str(&self.evidence_urls)
-    }
-
-    pub fn encode_evidence(urls: &[String]) -> String {
-        serde_json::Value::from(urls.to_vec()).to_string()
-    }
 }
 
 pub fn find(
@@ -125,6 +113,46 @@ pub fn delete_versioned(
     )
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// An active partner's claim on a skill, with the partner's name and kind: what
+/// matching reads.
+#[derive(Debug, Clone, Queryable)]
+pub struct HolderRow {
+    pub partner_id: String,
+    pub partner_name: String,
+    pub partner_kind: PartnerKind,
+    pub skill_id: String,
+    pub level: SkillLevel,
+    pub verified: bool,
+}
+
+/// Every active partner's claims on any of `skill_ids` (only those of `partner_ids`
+/// when given), by partner: one query for a whole lot.
+pub fn holders_of(
+    conn: &mut DbConnection,
+    skill_ids: &[String],
+    partner_ids: Option<&[String]>,
+) -> QueryResult<Vec<HolderRow>> {
+    let mut query = partner_skills::table
+        .inner_join(partners::table)
+        .filter(partner_skills::skill_id.eq_any(skill_ids))
+        .filter(partners::status.eq(PartnerStatus::Active))
+        .select((
+            partner_skills::partner_id,
+            partners::name,
+            partners::kind,
+            partner_skills::skill_id,
+            partner_skills::level,
+            partner_skills::verified,
+        ))
+        .into_boxed();
+    if let Some(partner_ids) = partner_ids {
+        query = query.filter(partner_skills::partner_id.eq_any(partner_ids));
+    }
+    query
+        .order((partner_skills::partner_id, partner_skills::skill_id))
+        .load(conn)
 }
 
 /// How many partners hold the skill (a skill in use cannot be deleted).

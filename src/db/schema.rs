@@ -191,6 +191,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        value_chain -> Nullable<Text>,
     }
 }
 
@@ -242,8 +243,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partner_projects (partner_id, project_id) {
+        partner_id -> Text,
+        project_id -> Text,
+        role -> Text,
+        evidence_urls -> Text,
+        verified -> Bool,
+        verified_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
 diesel::joinable!(partner_skills -> partners (partner_id));
 diesel::joinable!(partner_skills -> skills (skill_id));
+diesel::joinable!(partner_projects -> partners (partner_id));
+diesel::joinable!(partner_projects -> projects (project_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(project_skills -> skills (skill_id));
 diesel::joinable!(projects -> partners (steward_partner_id));
@@ -261,6 +279,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     buyers,
     partner_skills,
+    partner_projects,
     projects,
     project_skills,
     tenders,

@@ -9,7 +9,9 @@ use diesel::sql_types::{Integer, Text};
 
 use crate::domain::access::Role;
 use crate::domain::bid::{BidStatus, MemberResponse};
-use crate::domain::directory::{BuyerKind, Membership, PartnerKind, PartnerStatus, SkillLevel};
+use crate::domain::directory::{
+    BuyerKind, Membership, PartnerKind, PartnerStatus, ProjectRole, SkillLevel,
+};
 use crate::domain::tender::{Procedure, TenderStatus};
 
 macro_rules! text_column {
@@ -47,6 +49,7 @@ text_column!(
     PartnerStatus,
     Membership,
     BuyerKind,
+    ProjectRole,
 );
 
 impl<DB: Backend> FromSql<Integer, DB> for SkillLevel

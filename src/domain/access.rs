@@ -162,6 +162,18 @@ pub fn can_manage_tender(principal: &Principal, buyer_id: &str) -> Decision {
     )
 }
 
+/// A lot's ranked matches: the tender's buyer and admins; partners once the tender is
+/// published, to see where they stand and whom to team up with.
+pub fn can_see_matches(principal: &Principal, buyer_id: &str, published: bool) -> Decision {
+    allow_if(
+        manages_tender(Some(principal), buyer_id) || (published && principal.role == Role::Partner),
+        Refusal::Forbidden(
+            "only the tender's buyer, an admin, or a partner once the tender is published \
+             may see its matches",
+        ),
+    )
+}
+
 /// Which of a tender's bids a caller may list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BidView {

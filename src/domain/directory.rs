@@ -1,5 +1,6 @@
 //! The partner directory's vocabulary and rules: partner kinds, memberships and statuses,
-//! skill levels and their evidence rule, buyer kinds, French regions and list orders.
+//! skill levels and their evidence rule, upstream project roles, buyer kinds, French
+//! regions and list orders.
 
 use super::text_enum;
 
@@ -40,6 +41,33 @@ text_enum! {
         Expert = "expert",
         Contributor = "contributor",
         Maintainer = "maintainer",
+    }
+}
+
+text_enum! {
+    /// A partner's part in an upstream project, from lowest to highest. `steward` (the
+    /// project's publisher) mirrors the project's `steward_partner_id`, its only source.
+    ProjectRole {
+        Contributor = "contributor",
+        Maintainer = "maintainer",
+        Steward = "steward",
+    }
+}
+
+text_enum! {
+    /// The roles a partner claims on a project itself; `steward` is the project's to say.
+    ClaimedProjectRole {
+        Contributor = "contributor",
+        Maintainer = "maintainer",
+    }
+}
+
+impl ClaimedProjectRole {
+    pub fn role(self) -> ProjectRole {
+        match self {
+            ClaimedProjectRole::Contributor => ProjectRole::Contributor,
+            ClaimedProjectRole::Maintainer => ProjectRole::Maintainer,
+        }
     }
 }
 

@@ -1077,3 +1077,152 @@ pub const BUYERS: &[DemoBuyer] = &[
         contact_email: "achats@demo-energie.example",
     },
 ];
+
+/// A skill a lot requires, by slug.
+#[derive(Debug)]
+pub struct DemoRequiredSkill {
+    pub skill: &'static str,
+    pub min_level: &'static str,
+    pub weight: i32,
+}
+
+/// A lot of a demo tender; values are in euro cents.
+#[derive(Debug)]
+pub struct DemoLot {
+    pub title: &'static str,
+    pub description: &'static str,
+    pub estimated_value_minor: i64,
+    pub required_skills: &'static [DemoRequiredSkill],
+}
+
+/// A call for tenders, published when it is loaded; its deadline is counted from then.
+#[derive(Debug)]
+pub struct DemoTender {
+    pub buyer_siret: &'static str,
+    pub reference: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub procedure: &'static str,
+    pub deadline_days: i64,
+    pub lots: &'static [DemoLot],
+}
+
+const fn required(skill: &'static str, min_level: &'static str, weight: i32) -> DemoRequiredSkill {
+    DemoRequiredSkill {
+        skill,
+        min_level,
+        weight,
+    }
+}
+
+/// One open call, so that a fresh demo can bid, match and build consortia at once.
+pub const TENDERS: &[DemoTender] = &[DemoTender {
+    buyer_siret: "90000100900019",
+    reference: "DEMO-2027-GEO",
+    title: "Support for the ministry's geographic information system",
+    description: "Third-level support, upstream fixes and training for the spatial data \
+                  platform and the identity services around it, for four years.",
+    procedure: "open",
+    deadline_days: 90,
+    lots: &[
+        DemoLot {
+            title: "Spatial data platform: PostgreSQL, PostGIS and QGIS",
+            description: "Support of the PostgreSQL clusters, the PostGIS databases and \
+                          the QGIS desktops and servers, with fixes sent upstream.",
+            estimated_value_minor: 180_000_000,
+            required_skills: &[
+                required("postgresql", "expert", 8),
+                required("postgis", "expert", 6),
+                required("qgis", "expert", 5),
+                required("patroni", "practitioner", 2),
+            ],
+        },
+        DemoLot {
+            title: "Identity and access management",
+            description: "Support of the directory and single sign-on in front of the \
+                          platform.",
+            estimated_value_minor: 60_000_000,
+            required_skills: &[
+                required("openldap", "expert", 5),
+                required("lemonldap-ng", "expert", 4),
+            ],
+        },
+    ],
+}];
+
+/// A partner's own claim on an upstream project (stewards come from `PROJECTS`).
+#[derive(Debug)]
+pub struct DemoContribution {
+    pub partner: &'static str,
+    pub project: &'static str,
+    pub role: &'static str,
+    pub evidence_urls: &'static [&'static str],
+    pub verified: bool,
+}
+
+/// Who contributes to or maintains what, beside the stewards: public contributor lists.
+pub const CONTRIBUTIONS: &[DemoContribution] = &[
+    DemoContribution {
+        partner: SIREN_DALIBO,
+        project: "postgresql",
+        role: "contributor",
+        evidence_urls: &["https://www.postgresql.org/community/contributors/"],
+        verified: true,
+    },
+    DemoContribution {
+        partner: SIREN_DALIBO,
+        project: "patroni",
+        role: "contributor",
+        evidence_urls: &["https://github.com/patroni/patroni/graphs/contributors"],
+        verified: false,
+    },
+    DemoContribution {
+        partner: SIREN_OSLANDIA,
+        project: "qgis",
+        role: "contributor",
+        evidence_urls: &["https://github.com/qgis/QGIS/graphs/contributors"],
+        verified: true,
+    },
+    DemoContribution {
+        partner: SIREN_OSLANDIA,
+        project: "postgis",
+        role: "contributor",
+        evidence_urls: &["https://github.com/postgis/postgis/graphs/contributors"],
+        verified: true,
+    },
+    DemoContribution {
+        partner: SIREN_OCAMLPRO,
+        project: "ocaml",
+        role: "contributor",
+        evidence_urls: &["https://github.com/ocaml/ocaml/graphs/contributors"],
+        verified: true,
+    },
+    DemoContribution {
+        partner: SIREN_WORTEKS,
+        project: "lemonldap-ng",
+        role: "maintainer",
+        evidence_urls: &["https://gitlab.ow2.org/lemonldap-ng/lemonldap-ng/-/project_members"],
+        verified: false,
+    },
+    DemoContribution {
+        partner: SIREN_WORTEKS,
+        project: "openldap",
+        role: "contributor",
+        evidence_urls: &["https://git.openldap.org/openldap/openldap/-/graphs/master"],
+        verified: false,
+    },
+    DemoContribution {
+        partner: SIREN_ITSM_NG,
+        project: "glpi",
+        role: "contributor",
+        evidence_urls: &["https://github.com/glpi-project/glpi/graphs/contributors"],
+        verified: false,
+    },
+    DemoContribution {
+        partner: SIREN_ARAWA,
+        project: "nextcloud-server",
+        role: "contributor",
+        evidence_urls: &["https://github.com/nextcloud/server/graphs/contributors"],
+        verified: false,
+    },
+];

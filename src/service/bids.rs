@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::idempotency::{self, Answer, Keyed, Recorded};
+use super::matching::{ValueChainFlag, check_value_chain};
 use super::patch::Patch;
 use super::schemas::Currency;
 use super::tenders::{lock_visible, refused, visible};
@@ -19,6 +20,7 @@ use crate::db::{self, DbConnection, Lockable};
 use crate::domain::access::{self, BidFacts, BidListRefusal, BidRole, LeadChoice, Principal};
 use crate::domain::bid::{self as rules, BidAction, BidStatus, MemberResponse, Share};
 use crate::domain::directory::PartnerStatus;
+use crate::domain::matching::ConsortiumMember;
 use crate::domain::money::WHOLE_BPS;
 use crate::domain::tender::{self as lifecycle, TenderAction};
 use crate::domain::version::{Expected, tag};
@@ -52,6 +54,11 @@ pub struct BidMember {
     "price_minor": 75000000, "currency": "EUR",
     "technical_summary": "Dalibo leads PostgreSQL support; Oslandia covers PostGIS.",
     "status": "submitted", "submitted_at": "2027-01-12T10:00:00Z",
+    "value_chain_flags": [
+        {"code": "publisher_missing", "skill": "postgis", "project_id": "0193a5b2-7c1e-7d3a-9f10-eeeeeeeeeeee",
+         "partner_id": "0193a5b2-7c1e-7d3a-9f10-dddddddddddd", "share_bps": null, "weight_share_bps": null,
+         "explanation": "PostGIS, behind required skill `postgis`, is published by Example GIS, which is not in the consortium."}
+    ],
     "created_at": "2027-01-10T09:00:00Z", "updated_at": "2027-01-12T10:00:00Z", "version": 4
 }))]
 pub struct Bid {
@@ -66,15 +73,32 @@ pub struct Bid {
     pub status: BidStatus,
     #[schema(required = true)]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The value-chain check, made when the bid was submitted (null before): whether the
+    /// publishers behind the lot's skills are in the consortium, which shares exceed the
+    /// covered weight, which members cover nothing. Informational, never a refusal.
+    #[schema(required = true)]
+    pub value_chain_flags: Option<Vec<ValueChainFlag>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
 }
 
-impl From<BidRecord> for Bid {
-    fn from(bid: BidRecord) -> Bid {
+impl TryFrom<BidRecord> for Bid {
+    type Error = ServiceError;
+
+    /// Fails only on a row whose value-chain column is not what this service writes.
+    fn try_from(bid: BidRecord) -> ServiceResult<Bid> {
         let row = bid.row;
-        Bid {
+        let value_chain_flags = row
+            .value_chain
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| {
+                ServiceError::Internal(format!("bid {} has an unreadable value_chain: {e}", row.id))
+            })?;
+        Ok(Bid {
+            value_chain_flags,
             status: row.status,
             members: bid
                 .members
@@ -98,7 +122,7 @@ impl From<BidRecord> for Bid {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             version: row.version,
-        }
+        })
     }
 }
 
@@ -332,6 +356,7 @@ pub async fn create_bid(
             status: BidStatus::Draft,
             submitted_at: None,
             live_key: None,
+            value_chain: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -348,7 +373,7 @@ pub async fn create_bid(
         db::bids::insert(conn, &bid)?;
         let location = format!("/api/v1/bids/{}", bid.row.id);
         let etag = tag(&bid.row.id, bid.row.version);
-        Recorded::created(location, etag, &Bid::from(bid))
+        Recorded::created(location, etag, &Bid::try_from(bid)?)
     })
     .await
 }
@@ -386,7 +411,7 @@ pub async fn list_bids(
             )?)
         })
         .await?;
-    Ok(Slice::of(&page, bids, |bid| bid.row.id.clone(), Bid::from))
+    Slice::of(&page, bids, |bid| bid.row.id.clone(), Bid::try_from).transpose()
 }
 
 fn not_found(id: &str) -> ServiceError {
@@ -430,7 +455,9 @@ pub async fn get_bid(state: &AppState, principal: &Principal, id: String) -> Ser
     let now = state.clock.now_naive();
     state
         .db
-        .run(move |conn| visible_bid(conn, &principal, &id, now).map(|(bid, _)| Bid::from(bid)))
+        .run(move |conn| {
+            visible_bid(conn, &principal, &id, now).and_then(|(bid, _)| Bid::try_from(bid))
+        })
         .await
 }
 
@@ -472,7 +499,7 @@ async fn change_bid(
             next.row.version += 1;
             written(db::bids::update_versioned(conn, &next.row)?, "bid")?;
             write_members(conn, &next.row.id, &bid.members, &next.members)?;
-            Ok(Bid::from(next))
+            Bid::try_from(next)
         })
         .await
 }
@@ -602,6 +629,7 @@ pub async fn submit_bid(
     id: String,
     expected: Expected,
 ) -> ServiceResult<Bid> {
+    let margin_bps = state.value_chain_margin_bps;
     change_bid(
         state,
         principal,
@@ -609,7 +637,7 @@ pub async fn submit_bid(
         expected,
         BidRole::Lead,
         false,
-        |_, bid, now| {
+        move |conn, bid, now| {
             let responses: Vec<MemberResponse> = bid.members.iter().map(|m| m.response).collect();
             if bid.row.status == BidStatus::Draft && !rules::all_confirmed(&responses) {
                 let waiting: Vec<&str> = bid
@@ -628,10 +656,35 @@ pub async fn submit_bid(
             }
             step(bid, BidAction::Submit, "submitted")?;
             bid.row.submitted_at = Some(now);
+            bid.row.value_chain = Some(value_chain_of(conn, bid, margin_bps)?);
             Ok(())
         },
     )
     .await
+}
+
+/// The value-chain check of the consortium as submitted, as stored with the bid.
+fn value_chain_of(
+    conn: &mut DbConnection,
+    bid: &BidRecord,
+    margin_bps: i64,
+) -> ServiceResult<String> {
+    let lot = db::tenders::lots_of(conn, std::slice::from_ref(&bid.row.tender_id))?
+        .into_iter()
+        .find(|lot| lot.row.id == bid.row.lot_id)
+        .ok_or_else(|| ServiceError::Internal(format!("bid {} names no lot", bid.row.id)))?;
+    let team: Vec<ConsortiumMember> = bid
+        .members
+        .iter()
+        .map(|member| ConsortiumMember {
+            partner_id: member.partner_id.clone(),
+            share_bps: i64::from(member.share_bps),
+            is_lead: member.partner_id == bid.row.lead_partner_id,
+        })
+        .collect();
+    let flags = check_value_chain(conn, &lot, &team, margin_bps)?;
+    serde_json::to_string(&flags)
+        .map_err(|e| ServiceError::Internal(format!("value chain not encoded: {e}")))
 }
 
 /// The lead withdraws a draft or submitted bid; before the deadline only.

@@ -8,6 +8,8 @@ pub mod buyers;
 pub mod contracts;
 pub mod hashing;
 pub mod idempotency;
+pub mod matching;
+pub mod partner_projects;
 pub mod partner_skills;
 pub mod partners;
 pub mod patch;
@@ -215,6 +217,16 @@ pub async fn database_ready(state: &crate::state::AppState) -> ServiceResult<()>
         .db
         .run(|conn| conn.ping().map_err(ServiceError::from))
         .await
+}
+
+impl<T> Slice<ServiceResult<T>> {
+    /// The page, or the first item that could not be presented.
+    pub fn transpose(self) -> ServiceResult<Slice<T>> {
+        Ok(Slice {
+            items: self.items.into_iter().collect::<ServiceResult<_>>()?,
+            next_after: self.next_after,
+        })
+    }
 }
 
 /// A cursor names a page that exists only if this list issued it: any other is a page

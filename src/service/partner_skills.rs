@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::partners::{locked_partner, may_write, visible_partner};
 use super::schemas::WebUrl;
-use super::validation::{checked, findings_of, one_of, web_url};
+use super::validation::{checked, findings_of, one_of, url_violations};
 use super::{
     Findings, Page, ServiceError, ServiceResult, Slice, check_version, require_admin, written,
 };
@@ -68,7 +68,7 @@ impl TryFrom<HeldSkill> for PartnerSkill {
     /// Fails only on a row whose evidence column is not what this service writes.
     fn try_from(held: HeldSkill) -> ServiceResult<PartnerSkill> {
         let row = held.row;
-        let evidence_urls = row.evidence().map_err(|e| {
+        let evidence_urls = db::decode_urls(&row.evidence_urls).map_err(|e| {
             ServiceError::Internal(format!(
                 "partner skill {} has unreadable evidence_urls: {e}",
                 claim_id(&row.partner_id, &row.skill_id)
@@ -119,20 +119,7 @@ pub struct PartnerSkillClaim {
 impl PartnerSkillClaim {
     /// Each bad evidence URL by its index, and a missing one for upstream levels.
     fn evidence_errors(&self) -> Vec<Violation> {
-        let mut errors: Vec<Violation> = self
-            .evidence_urls
-            .iter()
-            .enumerate()
-            .filter_map(|(index, url)| {
-                web_url(url).err().map(|e| {
-                    Violation::at(
-                        format!("#/evidence_urls/{index}"),
-                        &e.code,
-                        e.message.map(|m| m.to_string()).unwrap_or_default(),
-                    )
-                })
-            })
-            .collect();
+        let mut errors = url_violations("evidence_urls", &self.evidence_urls);
         let needs_evidence = SkillLevel::parse(&self.level).is_some_and(SkillLevel::needs_evidence);
         if needs_evidence && self.evidence_urls.is_empty() {
             errors.push(Violation::at(
@@ -275,7 +262,7 @@ pub async fn put_partner_skill(
             Findings::new(violations.clone()).done()?;
             let level: SkillLevel = checked(&claim.level)?;
             let certified_experts = claim.certified_experts.unwrap_or(0);
-            let evidence_urls = PartnerSkillRow::encode_evidence(&claim.evidence_urls);
+            let evidence_urls = db::encode_urls(&claim.evidence_urls);
             let created = current.is_none();
             let row = match current {
                 Some(held) => {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::partner_projects::mirror_steward;
 use super::patch::Patch;
 use super::schemas::WebUrl;
 use super::skills::{filter_skill_id, valid_slug};
@@ -214,7 +215,7 @@ fn with_skills(conn: &mut DbConnection, row: ProjectRow) -> ServiceResult<Projec
 
 /// The project named by `key` (id or slug), locked for the transaction and read again
 /// under the lock: a concurrent writer may have changed or deleted it meanwhile.
-fn lock_project(conn: &mut DbConnection, key: &str) -> ServiceResult<ProjectRow> {
+pub(super) fn lock_project(conn: &mut DbConnection, key: &str) -> ServiceResult<ProjectRow> {
     let id = db::projects::find(conn, key)?
         .ok_or_else(|| not_found(key))?
         .id;
@@ -351,6 +352,7 @@ pub async fn create_project(
     found.extend(license.as_ref().err().cloned());
     let now = state.clock.now_naive();
     let id = db::new_id();
+    let admin = principal.clone();
     state
         .db
         .write(move |conn| {
@@ -377,6 +379,7 @@ pub async fn create_project(
             };
             db::projects::insert(conn, &row)?;
             db::projects::set_skills(conn, &row.id, &skill_ids)?;
+            mirror_steward(conn, &row, &admin, now)?;
             with_skills(conn, row)
         })
         .await
@@ -401,6 +404,7 @@ pub async fn update_project(
     found.extend(license.as_ref().err().cloned());
     let now = state.clock.now_naive();
     let key = key.to_owned();
+    let admin = principal.clone();
     state
         .db
         .write(move |conn| {
@@ -451,6 +455,7 @@ pub async fn update_project(
             if let Some(skill_ids) = &skill_ids {
                 db::projects::set_skills(conn, &next.id, skill_ids)?;
             }
+            mirror_steward(conn, &next, &admin, now)?;
             with_skills(conn, next)
         })
         .await

@@ -65,3 +65,24 @@ impl PartialSchema for WebUrl {
 }
 
 impl ToSchema for WebUrl {}
+
+/// Longest partner id a list may name; ids this API issues are far shorter.
+pub const MAX_REF_CHARS: usize = 100;
+
+/// A partner named by its id in a list (`partner_refs`): an id that names no partner is
+/// answered by the operation, never refused as malformed.
+pub struct PartnerRef;
+
+impl PartialSchema for PartnerRef {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_REF_CHARS))
+            .description(Some("A partner's id."))
+            .examples(["0193a5b2-7c1e-7d3a-9f10-aaaaaaaaaaaa"])
+            .into()
+    }
+}
+
+impl ToSchema for PartnerRef {}

@@ -141,6 +141,22 @@ pub fn non_blank(value: &(impl Given<str> + ?Sized)) -> Result<(), ValidationErr
 /// Longest URL accepted in any field.
 pub const MAX_URL_CHARS: usize = 2000;
 
+/// Each URL of the list `field` that [`web_url`] refuses, at its index.
+pub fn url_violations(field: &str, urls: &[String]) -> Vec<Violation> {
+    urls.iter()
+        .enumerate()
+        .filter_map(|(index, url)| {
+            web_url(url).err().map(|e| {
+                Violation::at(
+                    format!("#/{field}/{index}"),
+                    &e.code,
+                    e.message.map(|m| m.to_string()).unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// An absolute `http` or `https` URL with a host: the only links worth following from a
 /// profile (no `javascript:`, `file:` or relative references).
 pub fn web_url(value: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {

@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{TestApp, TestDb};
 
-fn ose_api() -> Command {
+/// The binary, without the environment of the test run.
+pub fn ose_api() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ose-api"));
     for var in [
         "DATABASE_URL",
@@ -134,6 +135,7 @@ async fn directory_snapshot(app: &TestApp, admin: &str) -> Vec<serde_json::Value
         "/api/v1/skills?limit=100",
         "/api/v1/projects?limit=100",
         "/api/v1/buyers?limit=100",
+        "/api/v1/tenders?limit=100",
     ] {
         snapshot.push(app.get(path, Some(admin)).await.ok(200));
     }
@@ -239,4 +241,25 @@ async fn seed_demo_loads_the_network_once() {
         founders,
         ["Arawa", "BlueMind", "FactorFX", "Inno3", "Worteks"]
     );
+
+    // One open call anyone can read, its deadline ahead, so a demo can bid at once.
+    let open = app
+        .get("/api/v1/tenders?status=published", None)
+        .await
+        .ok(200);
+    let [tender] = open["items"].as_array().unwrap().as_slice() else {
+        panic!("one published demo tender: {open}");
+    };
+    assert_eq!(tender["reference"], "DEMO-2027-GEO");
+    let deadline =
+        chrono::DateTime::parse_from_rfc3339(tender["submission_deadline"].as_str().unwrap())
+            .unwrap();
+    assert!(deadline > chrono::Utc::now() + chrono::Duration::days(80));
+    let first_lot: Vec<&str> = tender["lots"][0]["required_skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(first_lot, ["postgresql", "postgis", "qgis", "patroni"]);
 }

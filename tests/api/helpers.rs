@@ -305,10 +305,11 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         token_ttl: Duration::from_secs(900),
         db_connect_timeout: Duration::from_secs(2),
         workers: 1,
-        max_connections: 64,
+        max_connections: Some(64),
         db_pool_size: 8,
         statement_timeout: Duration::from_secs(5),
         concurrent_hashes: 2,
+        value_chain_margin_bps: 2000,
         limits: ose_api::config::Limits {
             body_timeout: Duration::from_secs(1),
             ..ose_api::config::Limits::default()

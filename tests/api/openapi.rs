@@ -196,6 +196,8 @@ fn public_operations_say_a_token_is_optional_and_lists_always_carry_next_cursor(
         "GET /api/v1/partners/{id}",
         "GET /api/v1/partners/{id}/skills",
         "GET /api/v1/partners/{id}/skills/{skill}",
+        "GET /api/v1/partners/{id}/projects",
+        "GET /api/v1/partners/{id}/projects/{project}",
         "GET /api/v1/tenders",
         "GET /api/v1/tenders/{id}",
     ];

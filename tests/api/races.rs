@@ -258,3 +258,62 @@ async fn unconditional_patches_all_apply_and_the_last_write_wins() {
     sorted.sort_unstable();
     assert_eq!(sorted, [2, 3, 4, 5, 6, 7], "each write had its own version");
 }
+
+#[actix_web::test]
+async fn a_steward_named_while_the_partner_claims_the_project_leaves_one_steward_link() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    let (partner, partner_id) = app.member(Role::Partner);
+    app.post(
+        "/api/v1/projects",
+        Some(&admin),
+        json!({"slug": "opam", "name": "opam", "repository_url": "https://github.com/ocaml/opam",
+               "license": "LGPL-2.1-only"}),
+    )
+    .await
+    .ok(201);
+    let link = format!("/api/v1/partners/{partner_id}/projects/opam");
+    let evidence = "https://github.com/ocaml/opam/graphs/contributors";
+    for round in 0..ROUNDS {
+        let (named, claimed) = race(
+            &app,
+            TestApp::request(Method::PATCH, "/api/v1/projects/opam", Some(&admin))
+                .set_json(json!({"steward_partner_id": partner_id})),
+            TestApp::request(Method::PUT, &link, Some(&partner))
+                .set_json(json!({"role": "maintainer", "evidence_urls": [evidence]})),
+        )
+        .await;
+        named.ok(200);
+        let stored = read(&app, &admin, &link).await;
+        assert_eq!(stored["role"], "steward", "round {round}");
+        assert_eq!(stored["verified"], true, "round {round}");
+        if claimed.status.is_success() {
+            // The claim came first: naming the steward raised it, evidence kept.
+            claimed.ok(201);
+            assert_eq!(stored["evidence_urls"], json!([evidence]), "round {round}");
+        } else {
+            // The steward came first: its link is the project's to change.
+            assert_eq!(
+                claimed.problem(409)["current_state"],
+                "steward",
+                "round {round}"
+            );
+            assert_eq!(
+                stored["evidence_urls"],
+                json!(["https://github.com/ocaml/opam"]),
+                "round {round}"
+            );
+        }
+        // No steward any more: the link goes, and the next round starts afresh.
+        app.json_if_match(
+            Method::PATCH,
+            "/api/v1/projects/opam",
+            Some(&admin),
+            None,
+            json!({"steward_partner_id": null}),
+        )
+        .await
+        .ok(200);
+        app.get(&link, None).await.problem(404);
+    }
+}

@@ -1,0 +1,2 @@
+ALTER TABLE bids DROP COLUMN value_chain;
+DROP TABLE partner_projects;

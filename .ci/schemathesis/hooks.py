@@ -93,6 +93,8 @@ ADMIN_NAMES = [
     ("POST /api/v1/tenders/{id}/bids", "lead_partner_id", "PARTNER_ID"),
 ]
 NEW_BID = "POST /api/v1/tenders/{id}/bids"
+PROPOSAL = "POST /api/v1/tenders/{id}/lots/{lot_id}/consortium-proposals"
+DEFAULT_MAX_MEMBERS = 5
 BIDDING = {NEW_BID, "PATCH /api/v1/bids/{id}"}
 # What a partner may not set on its own profile and claims (the operations' descriptions
 # say so: "the network's call", "only an admin sends `verified`"); a partner's positive
@@ -144,4 +146,18 @@ def map_case(context, case):
     if label == NEW_BID and not _is_negative(case):
         body["lot_id"] = os.environ["LOT_ID"]
         body["currency"] = "EUR"
+    # A team's required partners fit in it and are not excluded (rules across fields):
+    # a positive proposal drops from the exclusions the partners it requires, and
+    # requires at most `max_members` of them.
+    if label == PROPOSAL and not _is_negative(case):
+        required = list(dict.fromkeys(body.get("require_partner_ids") or []))
+        # JSON Schema reads 2.0 as the integer 2, and so does the server.
+        size = body.get("max_members")
+        size = int(size) if isinstance(size, (int, float)) else DEFAULT_MAX_MEMBERS
+        if "require_partner_ids" in body:
+            body["require_partner_ids"] = required[:size]
+        if "exclude_partner_ids" in body:
+            body["exclude_partner_ids"] = [
+                partner for partner in body["exclude_partner_ids"] if partner not in required
+            ]
     return case

@@ -32,7 +32,8 @@ const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
 /// - a user or API client holds the organisation its role takes and no other
 ///   (`check_binding`), and an upstream skill level needs evidence
 ///   (`SkillLevel::needs_evidence`), written as conditions;
-/// - each answer links to the operations its ids lead to (`links`).
+/// - each answer links to the operations its ids lead to (`links`);
+/// - schemas nothing refers to are left out.
 ///
 /// The rules are written on the JSON, and the JSON is what is served: utoipa's types
 /// cannot say everything JSON Schema can (conditional members, for one).
@@ -48,7 +49,31 @@ pub fn completed(mut document: OpenApi) -> Value {
     require_evidence(&mut schemas["PartnerSkillClaim"]);
     forbid_nul(&mut value);
     super::links::add_links(&mut value);
+    drop_unused_schemas(&mut value);
     value
+}
+
+/// Removes the component schemas nothing refers to: utoipa registers every schema it
+/// meets, also those a generic list inlines (`ListResponse<Match>`), and a schema no
+/// operation can return is noise to a client generator.
+fn drop_unused_schemas(document: &mut Value) {
+    loop {
+        let text = document.to_string();
+        let Some(schemas) = document["components"]["schemas"].as_object_mut() else {
+            return;
+        };
+        let unused: Vec<String> = schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            schemas.remove(&name);
+        }
+    }
 }
 
 fn add_screening_answers(document: &mut OpenApi) {

@@ -386,12 +386,14 @@ fn is_rank_key(key: &str) -> bool {
 
 /// The lot `lot_id` of tender `tender_id` and its candidates, for a caller the policy
 /// `allowed` admits; loaded in one read, released before any scoring.
+/// Once the policy admits the caller, the body's `violations` count.
 async fn field_for(
     state: &AppState,
     principal: &Principal,
     tender_id: &str,
     lot_id: &str,
     allowed: fn(&Principal, &str, bool) -> access::Decision,
+    violations: Vec<Violation>,
 ) -> ServiceResult<(String, Field)> {
     let (principal, tender_id, lot_id) =
         (principal.clone(), tender_id.to_owned(), lot_id.to_owned());
@@ -402,6 +404,7 @@ async fn field_for(
             allowed(&principal, &tender.buyer_id, tender.published_at.is_some()).map_err(
                 |refusal| ServiceError::refusal(refusal, || format!("no tender `{tender_id}`")),
             )?;
+            Findings::new(violations).done()?;
             Ok((tender.id, load_field(conn, &lot, None)?))
         })
         .await
@@ -429,8 +432,15 @@ pub async fn lot_matches(
     {
         return Err(ServiceError::NotFound(UNKNOWN_CURSOR.to_owned()));
     }
-    let (_, field) =
-        field_for(state, principal, tender_id, lot_id, access::can_see_matches).await?;
+    let (_, field) = field_for(
+        state,
+        principal,
+        tender_id,
+        lot_id,
+        access::can_see_matches,
+        Vec::new(),
+    )
+    .await?;
     compute(move || {
         let ranked = matching::rank(&field.needs, &field.candidates);
         let fetch = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
@@ -592,10 +602,14 @@ pub async fn propose_consortium(
     lot_id: &str,
     body: NewConsortiumProposal,
 ) -> ServiceResult<ConsortiumProposal> {
-    Findings::new(body.violations()).done()?;
-    let (tender_id, mut field) = field_for(state, principal, tender_id, lot_id, |p, buyer, _| {
-        access::can_manage_tender(p, buyer)
-    })
+    let (tender_id, mut field) = field_for(
+        state,
+        principal,
+        tender_id,
+        lot_id,
+        |p, buyer, _| access::can_manage_tender(p, buyer),
+        body.violations(),
+    )
     .await?;
     let required = body.require_partner_ids.clone();
     field = state

@@ -121,3 +121,37 @@ pub async fn propose_consortium(
     .await?;
     Ok(HttpResponse::Ok().json(proposal))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::matching::{
+        LEVEL_FACTOR_CONTRIBUTOR, LEVEL_FACTOR_EXPERT, LEVEL_FACTOR_MAINTAINER,
+        LEVEL_FACTOR_PRACTITIONER, ROLE_FACTOR_CONTRIBUTOR, ROLE_FACTOR_MAINTAINER,
+        ROLE_FACTOR_STEWARD, VERIFIED_BONUS,
+    };
+
+    /// The formula clients read in the document is the one the domain computes.
+    #[test]
+    fn the_documented_score_constants_are_the_domains() {
+        let document = crate::api::openapi_document();
+        let operation = &document["paths"]["/api/v1/tenders/{id}/lots/{lot_id}/matches"]["get"];
+        let text = operation["description"].as_str().expect("a description");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for stated in [
+            format!("{LEVEL_FACTOR_PRACTITIONER} for `practitioner`"),
+            format!("{LEVEL_FACTOR_EXPERT} for `expert`"),
+            format!("{LEVEL_FACTOR_CONTRIBUTOR} for `contributor`"),
+            format!("{LEVEL_FACTOR_MAINTAINER} for `maintainer`"),
+            format!("`weight × {VERIFIED_BONUS}`"),
+            format!(
+                "{ROLE_FACTOR_CONTRIBUTOR} for `contributor`, {ROLE_FACTOR_MAINTAINER} for `maintainer`"
+            ),
+            format!("{ROLE_FACTOR_STEWARD} for `steward`"),
+        ] {
+            assert!(
+                text.contains(&stated),
+                "the description does not say {stated:?}"
+            );
+        }
+    }
+}

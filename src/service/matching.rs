@@ -452,19 +452,19 @@ pub async fn lot_matches(
             .filter(|r| page.after.as_ref().is_none_or(|after| key(r) > *after))
             .take(fetch)
             .collect();
-        Slice::of(&page, rows, key, |r| present_match(&field, r))
+        Slice::of(&page, rows, key, |r| present_match(&field, r)).transpose()
     })
-    .await
+    .await?
 }
 
-fn present_match(field: &Field, ranked: matching::Ranked) -> Match {
+fn present_match(field: &Field, ranked: matching::Ranked) -> ServiceResult<Match> {
     let candidate = &field.candidates[ranked.candidate];
     let score = ranked.score;
-    Match {
+    Ok(Match {
         partner: MatchPartner {
             id: candidate.partner_id.clone(),
             name: candidate.name.clone(),
-            kind: field.kind_of(&candidate.partner_id),
+            kind: field.kind_of(&candidate.partner_id)?,
         },
         score: score.total,
         breakdown: Breakdown {
@@ -498,7 +498,7 @@ fn present_match(field: &Field, ranked: matching::Ranked) -> Match {
         },
         covered_skills: field.slugs_of(&score.covered),
         missing_skills: field.slugs_of(&score.missing),
-    }
+    })
 }
 
 impl Field {
@@ -513,12 +513,14 @@ impl Field {
         skill_ids.iter().map(|id| self.slug_of(id)).collect()
     }
 
-    /// Every candidate came with its kind; a required partner added later too.
-    fn kind_of(&self, partner_id: &str) -> PartnerKind {
-        self.kinds
-            .get(partner_id)
-            .copied()
-            .unwrap_or(PartnerKind::Integrator)
+    /// Every candidate came with its kind (a required partner added later too): one
+    /// without is a bug, reported as such.
+    fn kind_of(&self, partner_id: &str) -> ServiceResult<PartnerKind> {
+        self.kinds.get(partner_id).copied().ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "candidate {partner_id} was loaded without its kind"
+            ))
+        })
     }
 }
 
@@ -656,7 +658,7 @@ pub async fn propose_consortium(
             .map(|member| field.candidates[member.candidate].clone())
             .collect();
         let flags = matching::value_chain(&field.needs, &team, &holdings, margin_bps);
-        ConsortiumProposal {
+        Ok(ConsortiumProposal {
             tender_id,
             lot_id,
             total_score: proposal.members.iter().map(|m| m.score).sum(),
@@ -668,23 +670,23 @@ pub async fn propose_consortium(
                 .iter()
                 .map(|member| {
                     let candidate = &field.candidates[member.candidate];
-                    ProposedMember {
+                    Ok(ProposedMember {
                         partner_id: candidate.partner_id.clone(),
                         name: candidate.name.clone(),
-                        kind: field.kind_of(&candidate.partner_id),
+                        kind: field.kind_of(&candidate.partner_id)?,
                         covers: field.slugs_of(&member.covers),
                         covered_weight: member.attributed_weight,
                         share_bps: member.share_bps,
                         score: member.score,
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<ServiceResult<_>>()?,
             uncovered_skills: field.slugs_of(&proposal.uncovered),
             exact: proposal.exact,
             value_chain_flags: present_flags(&field, flags),
-        }
+        })
     })
-    .await
+    .await?
 }
 
 fn present_flags(field: &Field, flags: Vec<matching::ValueChainFlag>) -> Vec<ValueChainFlag> {

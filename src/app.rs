@@ -21,6 +21,7 @@ use crate::db::{self, users::UserRow};
 use crate::domain::access::{MIN_PASSWORD_CHARS, Role};
 use crate::open_files;
 use crate::seed;
+use crate::service;
 use crate::state::AppState;
 
 fn cors(origins: &[String]) -> Cors {
@@ -112,9 +113,17 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
              (tokens die with it; never run like this in production)"
         );
     }
+    if config.ledger_signer_generated {
+        log::warn!(
+            "LEDGER_SIGNING_KEY is not set: checkpoints are signed with a key made for this \
+             process only (public key {}); never run like this in production",
+            config.ledger_signer.public_key()
+        );
+    }
     let state = AppState::new(&config, Arc::new(SystemClock));
     let applied = state.db.migrate()?;
     log::info!("database ready ({applied} migration(s) applied)");
+    spawn_checkpoint_signer(state.clone(), config.checkpoint_interval);
     let open_file_limit = open_files::raise_limit();
     let wanted = config
         .max_connections
@@ -150,6 +159,54 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     log::info!("serving on http://{} (docs at /docs)", config.bind);
     server.run().await?;
     Ok(())
+}
+
+/// Signs the ledger's head every `interval` when it moved since the last checkpoint.
+fn spawn_checkpoint_signer(state: AppState, interval: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(interval);
+        // The first tick is immediate: a head that moved while the service was down is
+        // signed at start.
+        loop {
+            ticks.tick().await;
+            match service::ledger::checkpoint_if_moved(&state).await {
+                Ok(Some(checkpoint)) => log::info!(
+                    "ledger checkpoint signed at seq {} ({})",
+                    checkpoint.seq,
+                    checkpoint.hash
+                ),
+                Ok(None) => {}
+                Err(e) => log::warn!("ledger checkpoint not signed this time: {e}"),
+            }
+        }
+    });
+}
+
+/// Checks checkpoints an auditor kept (a JSON file holding one checkpoint, an array of
+/// them, or a page of `GET /ledger/checkpoints`) against the chain as stored now, and
+/// verifies the chain and balances: whether all holds, and one line per finding.
+pub fn verify_ledger(
+    config: &Config,
+    checkpoint_file: &std::path::Path,
+) -> Result<(bool, Vec<String>), StartError> {
+    let text = std::fs::read_to_string(checkpoint_file)?;
+    let checkpoints = service::ledger::parse_checkpoints(&text)
+        .map_err(|e| StartError::Invalid(format!("{}: {e}", checkpoint_file.display())))?;
+    let db = config.database();
+    let mut conn = db.conn().map_err(|e| StartError::Invalid(e.to_string()))?;
+    let report = service::ledger::check_checkpoints(&mut conn, checkpoints)
+        .map_err(|e| StartError::Invalid(e.to_string()))?;
+    let verification = service::ledger::verify_ledger(&mut conn)
+        .map_err(|e| StartError::Invalid(e.to_string()))?;
+    let mut lines = report.lines.clone();
+    lines.push(match &verification.problem {
+        None => format!(
+            "the chain verifies: {} transactions, {} balances",
+            verification.transactions_checked, verification.balances_checked
+        ),
+        Some(problem) => format!("the chain does not verify: {problem}"),
+    });
+    Ok((report.extends && verification.ok, lines))
 }
 
 pub fn migrate(config: &Config) -> Result<usize, StartError> {

@@ -1,12 +1,15 @@
 //! Runtime configuration: read from the environment (documented by `ose-api --help`)
 //! and checked once at start.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use rand::RngCore;
 
 use crate::db::{Backend, Db, PoolSettings};
+use crate::domain::checkpoint::Signer;
+use crate::domain::money::WHOLE_BPS;
 
 /// Shortest JWT signing secret accepted, in bytes (HS256 wants at least its output size).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -106,6 +109,39 @@ pub struct Settings {
     )]
     pub value_chain_margin_bps: i64,
 
+    /// The network's governance fee on each payment, in basis points, for agreements
+    /// made at award.
+    #[arg(long, env = "PLATFORM_FEE_BPS", default_value_t = 500, global = true)]
+    pub platform_fee_bps: u32,
+
+    /// The part of each payment that goes to upstream projects, in basis points, for
+    /// agreements made at award.
+    #[arg(long, env = "UPSTREAM_BPS", default_value_t = 300, global = true)]
+    pub upstream_bps: u32,
+
+    /// The least `upstream_bps` any agreement may have: the upstream guarantee.
+    #[arg(long, env = "UPSTREAM_FLOOR_BPS", default_value_t = 100, global = true)]
+    pub upstream_floor_bps: u32,
+
+    /// Base64 of the 32-byte Ed25519 seed that signs ledger checkpoints. Required in
+    /// prod; in dev a missing key is generated for the process.
+    #[arg(
+        long,
+        env = "LEDGER_SIGNING_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub ledger_signing_key: Option<String>,
+
+    /// How often the ledger's head is signed when it moved, in seconds.
+    #[arg(
+        long,
+        env = "CHECKPOINT_INTERVAL_SECONDS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub checkpoint_interval_seconds: u64,
+
     /// Most values one query parameter may repeat (`?skill=a&skill=b…`).
     #[arg(long, env = "MAX_FILTER_VALUES", default_value_t = 20, global = true)]
     pub max_filter_values: usize,
@@ -139,7 +175,31 @@ pub struct Config {
     pub statement_timeout: Duration,
     pub concurrent_hashes: usize,
     pub value_chain_margin_bps: i64,
+    pub revenue_share: RevenueShareDefaults,
+    /// Signs the ledger's checkpoints.
+    pub ledger_signer: Arc<Signer>,
+    /// True when no key was configured and one was made for this process.
+    pub ledger_signer_generated: bool,
+    pub checkpoint_interval: Duration,
     pub limits: Limits,
+}
+
+/// What an agreement made at award starts with, and the floor no agreement goes below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevenueShareDefaults {
+    pub platform_fee_bps: u32,
+    pub upstream_bps: u32,
+    pub upstream_floor_bps: u32,
+}
+
+impl Default for RevenueShareDefaults {
+    fn default() -> RevenueShareDefaults {
+        RevenueShareDefaults {
+            platform_fee_bps: 500,
+            upstream_bps: 300,
+            upstream_floor_bps: 100,
+        }
+    }
 }
 
 /// What one request may ask of a list, whatever the endpoint.
@@ -190,6 +250,17 @@ pub enum ConfigError {
     BodyTimeout(u64),
     #[error("STATEMENT_TIMEOUT_MS must be between 100 and 600000, got {0}")]
     StatementTimeout(u64),
+    #[error(
+        "PLATFORM_FEE_BPS + UPSTREAM_BPS must not exceed 10000 and UPSTREAM_BPS must be at \
+         least UPSTREAM_FLOOR_BPS, got {0:?}"
+    )]
+    RevenueShare(RevenueShareDefaults),
+    #[error("LEDGER_SIGNING_KEY is required when OSE_ENV=prod")]
+    MissingLedgerKey,
+    #[error("LEDGER_SIGNING_KEY: {0}")]
+    LedgerKey(String),
+    #[error("CHECKPOINT_INTERVAL_SECONDS must be between 10 and 604800, got {0}")]
+    CheckpointInterval(u64),
     #[error("MAX_FILTER_VALUES must be between 1 and 100, got {0}")]
     FilterValues(usize),
     #[error("MAX_FILTER_CHARS must be between 10 and 10000, got {0}")]
@@ -268,6 +339,28 @@ impl Config {
         if !(10..=10_000).contains(&settings.max_filter_chars) {
             return Err(ConfigError::FilterChars(settings.max_filter_chars));
         }
+        let revenue_share = RevenueShareDefaults {
+            platform_fee_bps: settings.platform_fee_bps,
+            upstream_bps: settings.upstream_bps,
+            upstream_floor_bps: settings.upstream_floor_bps,
+        };
+        if i64::from(settings.platform_fee_bps) + i64::from(settings.upstream_bps)
+            > i64::from(WHOLE_BPS)
+            || settings.upstream_bps < settings.upstream_floor_bps
+        {
+            return Err(ConfigError::RevenueShare(revenue_share));
+        }
+        let ledger_signer_generated = settings.ledger_signing_key.is_none();
+        let ledger_signer = match (&settings.ledger_signing_key, settings.environment) {
+            (Some(seed), _) => Signer::from_base64(seed).map_err(ConfigError::LedgerKey)?,
+            (None, Environment::Prod) => return Err(ConfigError::MissingLedgerKey),
+            (None, Environment::Dev) => Signer::generate(),
+        };
+        if !(10..=604_800).contains(&settings.checkpoint_interval_seconds) {
+            return Err(ConfigError::CheckpointInterval(
+                settings.checkpoint_interval_seconds,
+            ));
+        }
         let trusted_proxies = settings
             .trusted_proxies
             .split(',')
@@ -303,6 +396,10 @@ impl Config {
             statement_timeout: Duration::from_millis(settings.statement_timeout_ms),
             concurrent_hashes,
             value_chain_margin_bps: settings.value_chain_margin_bps,
+            revenue_share,
+            ledger_signer: Arc::new(ledger_signer),
+            ledger_signer_generated,
+            checkpoint_interval: Duration::from_secs(settings.checkpoint_interval_seconds),
             limits: Limits {
                 filter_values: settings.max_filter_values,
                 filter_chars: settings.max_filter_chars,

@@ -36,6 +36,12 @@ enum Command {
     /// Load the demo network (partners, skills, projects, buyers); running it again adds
     /// only what is missing.
     SeedDemo,
+    /// Prove that the ledger still extends the checkpoints kept in FILE (one checkpoint,
+    /// an array, or a page of `GET /api/v1/ledger/checkpoints`), and verify the chain.
+    VerifyLedger {
+        #[arg(long, value_name = "FILE")]
+        checkpoint: std::path::PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -67,6 +73,21 @@ fn main() -> ExitCode {
         Command::CreateAdmin { email, .. } => app::create_admin(&config, &email, std::io::stdin())
             .map(|id| format!("admin {email} ready (id {id})")),
         Command::SeedDemo => app::seed_demo(&config),
+        Command::VerifyLedger { checkpoint } => {
+            return match app::verify_ledger(&config, &checkpoint) {
+                Ok((holds, lines)) => {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                    if holds {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => fail(e, 1),
+            };
+        }
         Command::Openapi => unreachable!("handled above"),
     };
     match outcome {

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
-use crate::config::{Config, Limits};
+use crate::config::{Config, Limits, RevenueShareDefaults};
 use crate::db::Db;
+use crate::domain::checkpoint::Signer;
 use crate::service::hashing::Hashing;
 
 /// Cheap to clone: every field is shared.
@@ -22,6 +23,10 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// How far a member's share may exceed its covered weight before it is flagged.
     pub value_chain_margin_bps: i64,
+    /// What agreements made at award start with, and the upstream floor.
+    pub revenue_share: RevenueShareDefaults,
+    /// Signs the ledger's checkpoints.
+    pub ledger_signer: Arc<Signer>,
 }
 
 impl AppState {
@@ -37,6 +42,8 @@ impl AppState {
             hashing: Arc::new(Hashing::new(config.concurrent_hashes)),
             trusted_proxies: config.trusted_proxies.clone().into(),
             value_chain_margin_bps: config.value_chain_margin_bps,
+            revenue_share: config.revenue_share,
+            ledger_signer: config.ledger_signer.clone(),
         }
     }
 }

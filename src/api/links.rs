@@ -84,7 +84,22 @@ const COLLECTIONS: &[Collection] = &[
     Collection {
         create: None,
         list: "list_contracts",
-        item: &["get_contract"],
+        item: &[
+            "get_contract",
+            "get_revenue_share",
+            "put_revenue_share",
+            "record_payment",
+        ],
+    },
+    Collection {
+        create: None,
+        list: "list_accounts",
+        item: &["get_account", "account_entries"],
+    },
+    Collection {
+        create: Some("record_payment"),
+        list: "list_transactions",
+        item: &["get_transaction", "reverse_transaction"],
     },
 ];
 
@@ -169,6 +184,35 @@ fn every_link() -> Vec<Link> {
         "get_contract",
         "$response.body#/contracts/0/id",
     ));
+    for to in ["get_revenue_share", "record_payment"] {
+        links.push(by_id(
+            "award_tender",
+            "200",
+            to,
+            "$response.body#/contracts/0/id",
+        ));
+    }
+    // A contract's agreement leads to its payments; postings to their accounts; a
+    // payout, like a payment, to its reversal.
+    links.push(by_id(
+        "get_revenue_share",
+        "200",
+        "record_payment",
+        RETURNED,
+    ));
+    for to in ["get_transaction", "reverse_transaction"] {
+        links.push(by_id("record_payout", "201", to, RETURNED));
+    }
+    for from in ["record_payment", "record_payout"] {
+        for to in ["get_account", "account_entries"] {
+            links.push(by_id(
+                from,
+                "201",
+                to,
+                "$response.body#/postings/0/account_id",
+            ));
+        }
+    }
     for to in ["confirm_bid", "submit_bid"] {
         links.push(by_id("update_bid", "200", to, RETURNED));
     }

@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod document;
 pub mod extract;
 pub mod idempotency;
+pub mod ledger;
 pub mod links;
 pub mod matching;
 pub mod middleware;
@@ -82,6 +83,8 @@ pub const BEARER: &str = "bearer";
         (name = "matching", description = "Ranked partner matches and consortium proposals for a lot"),
         (name = "bids", description = "Consortium bids on lots, sealed until evaluation"),
         (name = "contracts", description = "What each award binds, lot by lot"),
+        (name = "ledger", description = "Revenue-share agreements and the double-entry ledger: payments, payouts, reversals, statements, the hash chain and its signed checkpoints"),
+        (name = "reports", description = "Public reports: where the money went"),
     )
 )]
 pub struct ApiDoc;
@@ -118,7 +121,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(tenders::configure)
             .configure(matching::configure)
             .configure(bids::configure)
-            .configure(contracts::configure),
+            .configure(contracts::configure)
+            .configure(ledger::configure),
     );
 }
 

@@ -35,8 +35,8 @@ pub struct ListResponse<T> {
 pub fn respond<T: Serialize>(req: &HttpRequest, slice: Slice<T>) -> HttpResponse {
     let next_cursor = slice.next_after.as_deref().map(encode_cursor);
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(req, cursor)));
+    if let Some(sort_key) = &slice.next_after {
+        response.insert_header((header::LINK, next_link(req, sort_key)));
     }
     response.json(ListResponse {
         items: slice.items,
@@ -44,8 +44,9 @@ pub fn respond<T: Serialize>(req: &HttpRequest, slice: Slice<T>) -> HttpResponse
     })
 }
 
-/// The request's own path and query with `cursor` replaced.
-fn next_link(req: &HttpRequest, cursor: &str) -> String {
+/// The request's own path and query with `cursor` replaced by the cursor of `sort_key`.
+pub fn next_link(req: &HttpRequest, sort_key: &str) -> String {
+    let cursor = encode_cursor(sort_key);
     let kept: Vec<&str> = req
         .query_string()
         .split('&')

@@ -6,11 +6,13 @@ pub mod bids;
 pub mod buyers;
 pub mod contracts;
 pub mod idempotency;
+pub mod ledger;
 pub mod login_failures;
 pub mod partner_projects;
 pub mod partner_skills;
 pub mod partners;
 pub mod projects;
+pub mod revenue_shares;
 pub mod schema;
 pub mod skills;
 pub mod tenders;
@@ -305,6 +307,7 @@ pub enum Lockable {
     Buyers,
     Tenders,
     Bids,
+    Contracts,
 }
 
 impl Lockable {
@@ -318,6 +321,7 @@ impl Lockable {
             Lockable::Buyers => "buyers",
             Lockable::Tenders => "tenders",
             Lockable::Bids => "bids",
+            Lockable::Contracts => "contracts",
         }
     }
 }

@@ -64,6 +64,19 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ProjectRow>>
         .optional()
 }
 
+/// The names of the projects with these ids.
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(projects::table
+        .filter(projects::id.eq_any(ids))
+        .select((projects::id, projects::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// The searched column, written with the row so no writer can forget it.
 fn derived(row: &ProjectRow) -> diesel::dsl::Eq<projects::search_text, String> {
     projects::search_text.eq(search::search_text(&[

@@ -258,6 +258,98 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revenue_shares (contract_id) {
+        contract_id -> Text,
+        platform_fee_bps -> Integer,
+        upstream_bps -> Integer,
+        frozen -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    revenue_share_projects (contract_id, project_id) {
+        contract_id -> Text,
+        project_id -> Text,
+        position -> Integer,
+        weight -> Integer,
+    }
+}
+
+diesel::table! {
+    revenue_share_members (contract_id, partner_id) {
+        contract_id -> Text,
+        partner_id -> Text,
+        position -> Integer,
+        share_bps -> Integer,
+    }
+}
+
+diesel::table! {
+    ledger_accounts (id) {
+        id -> Text,
+        kind -> Text,
+        owner_id -> Nullable<Text>,
+        currency -> Text,
+        account_key -> Text,
+        balance_minor -> BigInt,
+        entries -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_transactions (id) {
+        id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        contract_id -> Nullable<Text>,
+        reverses_id -> Nullable<Text>,
+        reference -> Text,
+        received_on -> Nullable<Date>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_postings (transaction_id, position) {
+        transaction_id -> Text,
+        position -> Integer,
+        account_id -> Text,
+        direction -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        seq -> BigInt,
+        balance_after_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    ledger_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_checkpoints (id) {
+        id -> Text,
+        seq -> BigInt,
+        hash -> Text,
+        signed_at -> Timestamp,
+        public_key -> Text,
+        signature -> Text,
+    }
+}
+
 diesel::joinable!(partner_skills -> partners (partner_id));
 diesel::joinable!(partner_skills -> skills (skill_id));
 diesel::joinable!(partner_projects -> partners (partner_id));
@@ -270,6 +362,10 @@ diesel::joinable!(lot_skills -> lots (lot_id));
 diesel::joinable!(lot_skills -> skills (skill_id));
 diesel::joinable!(bid_members -> bids (bid_id));
 diesel::joinable!(contract_members -> contracts (contract_id));
+diesel::joinable!(revenue_share_projects -> projects (project_id));
+diesel::joinable!(revenue_share_members -> partners (partner_id));
+diesel::joinable!(ledger_postings -> ledger_transactions (transaction_id));
+diesel::joinable!(ledger_postings -> ledger_accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -290,4 +386,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     contract_members,
     idempotency_keys,
+    revenue_shares,
+    revenue_share_projects,
+    revenue_share_members,
+    ledger_accounts,
+    ledger_transactions,
+    ledger_postings,
+    ledger_head,
+    ledger_checkpoints,
 );

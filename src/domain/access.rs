@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::bid::BidStatus;
 use super::directory::PartnerStatus;
+use super::ledger::AccountKind;
 use super::tender::TenderStatus;
 
 #[derive(
@@ -321,6 +322,33 @@ impl ContractView {
             ContractView::Member(own) => member_ids.contains(&own.as_str()),
         }
     }
+
+    /// Whether a ledger account of this kind and owner is in view: admins see every
+    /// account, a partner its payable, a buyer its receivable.
+    pub fn shows_account(&self, kind: AccountKind, owner_id: Option<&str>) -> bool {
+        match self {
+            ContractView::All => true,
+            ContractView::Buyer(own) => {
+                kind == AccountKind::BuyerReceivable && owner_id == Some(own.as_str())
+            }
+            ContractView::Member(own) => {
+                kind == AccountKind::PartnerPayable && owner_id == Some(own.as_str())
+            }
+        }
+    }
+}
+
+/// Payments on a contract are recorded by its buyer or an admin. Its members read the
+/// contract but may not record payments (403); to anyone else it does not exist.
+pub fn can_record_payment(principal: &Principal, buyer_id: &str, member_ids: &[&str]) -> Decision {
+    let view = contract_view(principal)?;
+    if !view.shows(buyer_id, member_ids) {
+        return Err(Refusal::Hidden);
+    }
+    allow_if(
+        principal.is_admin() || principal.is_buyer(buyer_id),
+        Refusal::Forbidden("only the contract's buyer or an admin records payments"),
+    )
 }
 
 /// Shortest password accepted for a user.
@@ -677,5 +705,47 @@ mod tests {
         assert_eq!(field(Role::Partner, Some("p"), Some("b")), "buyer_id");
         assert_eq!(field(Role::Buyer, None, None), "buyer_id");
         assert_eq!(field(Role::Buyer, Some("p"), Some("b")), "partner_id");
+    }
+
+    #[test]
+    fn payments_are_the_buyers_and_admins_members_are_refused_others_see_nothing() {
+        let decide = |caller: &Principal| can_record_payment(caller, "b1", &["p1", "p3"]);
+        let expected = [
+            ("admin", Ok(())),
+            ("own partner", Err("forbidden")),
+            ("other partner", Err("hidden")),
+            ("own buyer", Ok(())),
+            ("other buyer", Err("hidden")),
+        ];
+        let callers = callers();
+        for (name, outcome) in expected {
+            let caller = callers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, p)| p.as_ref())
+                .expect("a caller");
+            let got = decide(caller).map_err(|refusal| match refusal {
+                Refusal::Forbidden(_) => "forbidden",
+                Refusal::Hidden => "hidden",
+            });
+            assert_eq!(got, outcome, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_partner_sees_its_payable_a_buyer_its_receivable_an_admin_all() {
+        let view = |p: &Principal| contract_view(p).expect("a view");
+        let admin = view(&principal(Role::Admin, None));
+        let partner = view(&principal(Role::Partner, Some("p1")));
+        let buyer = view(&principal(Role::Buyer, Some("b1")));
+        assert!(admin.shows_account(AccountKind::Cash, None));
+        assert!(admin.shows_account(AccountKind::ProjectFund, Some("x")));
+        assert!(partner.shows_account(AccountKind::PartnerPayable, Some("p1")));
+        assert!(!partner.shows_account(AccountKind::PartnerPayable, Some("p2")));
+        assert!(!partner.shows_account(AccountKind::Cash, None));
+        assert!(!partner.shows_account(AccountKind::BuyerReceivable, Some("p1")));
+        assert!(buyer.shows_account(AccountKind::BuyerReceivable, Some("b1")));
+        assert!(!buyer.shows_account(AccountKind::BuyerReceivable, Some("b2")));
+        assert!(!buyer.shows_account(AccountKind::PartnerPayable, Some("b1")));
     }
 }

@@ -2,9 +2,11 @@
 
 pub mod access;
 pub mod bid;
+pub mod checkpoint;
 pub mod directory;
 pub mod idempotency;
 pub mod identifiers;
+pub mod ledger;
 pub mod license;
 pub mod matching;
 pub mod money;
@@ -39,6 +41,11 @@ pub const STATE_CODES: &[&str] = &[
     "not_submitted",
     "unbound",
     "role_mismatch",
+    "not_member",
+    "member_missing",
+    "not_payable",
+    "account_currency",
+    "contract_currency",
 ];
 
 impl Violation {

@@ -475,6 +475,11 @@ pub async fn delete_project(
         .write(move |conn| {
             let current = lock_project(conn, &key)?;
             check_version(&expected, &current.id, current.version, false)?;
+            if db::revenue_shares::project_in_use(conn, &current.id)? {
+                return Err(ServiceError::conflict(
+                    "revenue-share agreements or the ledger name this project: it stays",
+                ));
+            }
             written(
                 db::projects::delete_versioned(conn, &current.id, current.version)?,
                 "project",

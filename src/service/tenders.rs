@@ -13,7 +13,7 @@ use super::contracts::{Contract, contract_for};
 use super::patch::{Given, Patch};
 use super::schemas::Currency;
 use super::skills::filter_skill_id;
-use super::validation::{checked, findings_of, invalid, non_blank, on_text, one_of};
+use super::validation::{checked, findings_of, invalid, non_blank, one_of, valid_currency};
 use super::{Findings, Page, ServiceError, ServiceResult, Slice, check_version, written};
 use crate::db::tenders::{
     Lot as LotRecord, LotRow, LotSkillRow, TenderFilter, TenderRow, TenderVisibility,
@@ -22,7 +22,7 @@ use crate::db::{self, DbConnection, Lockable};
 use crate::domain::access::{self, Principal, Role};
 use crate::domain::bid::BidStatus;
 use crate::domain::directory::SkillLevel;
-use crate::domain::money::{self, DEFAULT_CURRENCY};
+use crate::domain::money::DEFAULT_CURRENCY;
 use crate::domain::tender::{
     self as lifecycle, AwardChoice, Procedure, SubmittedBid, TenderAction, TenderStatus,
 };
@@ -145,19 +145,6 @@ fn plausible_instant(
         }
         _ => Ok(()),
     }
-}
-
-fn valid_currency(code: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
-    on_text(code, |code| {
-        if money::is_currency(code) {
-            Ok(())
-        } else {
-            Err(invalid(
-                "currency",
-                "must be an ISO 4217 currency code such as EUR",
-            ))
-        }
-    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -802,6 +789,7 @@ pub async fn award_tender(
     expected: Expected,
     award: Award,
 ) -> ServiceResult<AwardOutcome> {
+    let defaults = state.revenue_share;
     on_managed_tender(state, principal, id, move |conn, current, now| {
         award.validate()?;
         check_version(&expected, &current.id, current.version, false)?;
@@ -834,6 +822,7 @@ pub async fn award_tender(
             if chosen {
                 let contract = contract_for(&tender, &bid, now);
                 db::contracts::insert(conn, &contract)?;
+                super::revenue_shares::agreement_for(conn, &contract, defaults, now)?;
                 contracts.push(Contract::from(contract));
             }
         }

@@ -5,7 +5,7 @@ use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKin
 
 use super::patch::Given;
 use super::{ServiceError, ServiceResult};
-use crate::domain::{TextEnum, Violation};
+use crate::domain::{TextEnum, Violation, money};
 
 impl From<ValidationErrors> for ServiceError {
     fn from(errors: ValidationErrors) -> Self {
@@ -123,6 +123,20 @@ pub fn one_of<T: TextEnum>(value: &(impl Given<str> + ?Sized)) -> Result<(), Val
         } else {
             Err(ValidationError::new("enum")
                 .with_message(format!("must be one of: {}", T::NAMES.join(", ")).into()))
+        }
+    })
+}
+
+/// An ISO 4217 currency code a contract can be paid in.
+pub fn valid_currency(code: &(impl Given<str> + ?Sized)) -> Result<(), ValidationError> {
+    on_text(code, |code| {
+        if money::is_currency(code) {
+            Ok(())
+        } else {
+            Err(invalid(
+                "currency",
+                "must be an ISO 4217 currency code such as EUR",
+            ))
         }
     })
 }

@@ -292,6 +292,9 @@ impl Drop for TestDb {
     }
 }
 
+/// The ledger key of every test app: 32 bytes of 7, base64.
+pub const LEDGER_SEED: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
 pub fn test_config(url: &str, backend: Backend) -> Config {
     Config {
         database_url: url.to_owned(),
@@ -310,6 +313,12 @@ pub fn test_config(url: &str, backend: Backend) -> Config {
         statement_timeout: Duration::from_secs(5),
         concurrent_hashes: 2,
         value_chain_margin_bps: 2000,
+        revenue_share: ose_api::config::RevenueShareDefaults::default(),
+        ledger_signer: std::sync::Arc::new(
+            ose_api::domain::checkpoint::Signer::from_base64(LEDGER_SEED).expect("a seed"),
+        ),
+        ledger_signer_generated: false,
+        checkpoint_interval: Duration::from_secs(3600),
         limits: ose_api::config::Limits {
             body_timeout: Duration::from_secs(1),
             ..ose_api::config::Limits::default()

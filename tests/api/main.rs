@@ -12,6 +12,7 @@ mod conventions;
 mod fixtures;
 mod helpers;
 mod idempotency;
+mod ledger;
 mod matching;
 mod openapi;
 mod ops;

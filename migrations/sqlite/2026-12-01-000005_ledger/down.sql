@@ -1,0 +1,9 @@
+DROP TABLE ledger_checkpoints;
+DROP TRIGGER ledger_head_advances;
+DROP TABLE ledger_head;
+DROP TABLE ledger_postings;
+DROP TABLE ledger_transactions;
+DROP TABLE ledger_accounts;
+DROP TABLE revenue_share_members;
+DROP TABLE revenue_share_projects;
+DROP TABLE revenue_shares;

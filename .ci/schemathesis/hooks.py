@@ -105,6 +105,60 @@ NETWORK_FIELDS = {
 }
 
 
+REVENUE_SHARE = "PUT /api/v1/contracts/{id}/revenue-share"
+PAYMENT = "POST /api/v1/contracts/{id}/payments"
+# The network's default floor under `upstream_bps` (UPSTREAM_FLOOR_BPS).
+UPSTREAM_FLOOR_BPS = 100
+WHOLE_BPS = 10000
+# Operations whose `from` and `to` days bound a period: `to` may not precede `from`.
+PERIODS = {"GET /api/v1/ledger/accounts/{id}/entries", "GET /api/v1/reports/transparency"}
+
+
+def _distinct(items, key):
+    seen = set()
+    kept = []
+    for item in items:
+        if isinstance(item, dict) and item.get(key) not in seen:
+            seen.add(item.get(key))
+            kept.append(item)
+    return kept
+
+
+def _positive_revenue_share(body):
+    """An agreement that keeps the rules across its fields: the upstream part at least
+    the floor and, with the fee, at most the whole; each project and member once, an
+    upstream part going somewhere; members' shares summing to the whole."""
+    upstream = body.get("upstream_bps")
+    fee = body.get("platform_fee_bps")
+    if isinstance(upstream, int) and isinstance(fee, int):
+        upstream = min(max(upstream, UPSTREAM_FLOOR_BPS), WHOLE_BPS)
+        body["upstream_bps"] = upstream
+        body["platform_fee_bps"] = min(fee, WHOLE_BPS - upstream)
+    allocation = body.get("upstream_allocation")
+    if isinstance(allocation, list):
+        allocation = _distinct(allocation, "project_id")
+        if not allocation:
+            allocation = [{"project_id": "no-such-project", "weight": 1}]
+        body["upstream_allocation"] = allocation
+    members = body.get("members")
+    if isinstance(members, list) and members and isinstance(members[0], dict):
+        body["members"] = [{"partner_id": members[0].get("partner_id"), "share_bps": WHOLE_BPS}]
+
+
+@schemathesis.hook
+def map_query(context, query):
+    # A period's `to` does not precede its `from` (a rule across parameters).
+    if (
+        context.operation.label in PERIODS
+        and isinstance(query, dict)
+        and isinstance(query.get("from"), str)
+        and isinstance(query.get("to"), str)
+        and query["to"] < query["from"]
+    ):
+        query["from"], query["to"] = query["to"], query["from"]
+    return query
+
+
 def _is_negative(case):
     # Cases from the document's own examples carry no metadata: they are positive.
     return case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE
@@ -145,6 +199,12 @@ def map_case(context, case):
     # in euros, so that bids exist for the stateful phase to walk.
     if label == NEW_BID and not _is_negative(case):
         body["lot_id"] = os.environ["LOT_ID"]
+        body["currency"] = "EUR"
+    # An agreement's fields agree with each other; a payment is in the contracts'
+    # currency (the stateful phase reaches contracts through awards of euro bids).
+    if label == REVENUE_SHARE and not _is_negative(case):
+        _positive_revenue_share(body)
+    if label == PAYMENT and not _is_negative(case):
         body["currency"] = "EUR"
     # A team's required partners fit in it and are not excluded (rules across fields):
     # a positive proposal drops from the exclusions the partners it requires, and

@@ -12,6 +12,7 @@ use super::pagination::{self, ListResponse, PageQuery};
 use super::preconditions::{etag, tagged};
 use super::responses as r;
 use crate::auth::Principal;
+use crate::domain::ledger::canonical_time;
 use crate::error::{ApiError, ApiResult};
 use crate::service::Page;
 use crate::service::ledger::{
@@ -349,10 +350,7 @@ fn statement_csv(entries: &[Entry]) -> ApiResult<String> {
         writer
             .write_record([
                 entry.seq.to_string(),
-                entry
-                    .recorded_at
-                    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                    .to_string(),
+                canonical_time(entry.recorded_at.naive_utc()),
                 entry.transaction_id.clone(),
                 entry.kind.as_str().to_owned(),
                 entry.contract_id.clone().unwrap_or_default(),

@@ -10,7 +10,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 pub fn message(seq: i64, hash: &str, signed_at: chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "ose-ledger-checkpoint-v1\n{seq}\n{hash}\n{}",
-        signed_at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        super::ledger::canonical_time(signed_at.naive_utc())
     )
 }
 

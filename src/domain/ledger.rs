@@ -354,6 +354,8 @@ pub struct ChainEntry<'a> {
     pub contract_id: Option<&'a str>,
     pub reverses_id: Option<&'a str>,
     pub reference: &'a str,
+    /// When the money arrived (payments only).
+    pub received_on: Option<chrono::NaiveDate>,
     pub recorded_at: chrono::NaiveDateTime,
     pub postings: Vec<ChainPosting<'a>>,
 }
@@ -368,14 +370,15 @@ struct Canonical<'e, 'a> {
     contract_id: Option<&'a str>,
     reverses_id: Option<&'a str>,
     reference: &'a str,
+    received_on: Option<String>,
     recorded_at: String,
     postings: &'e [ChainPosting<'a>],
 }
 
 /// The canonical encoding: compact JSON (no whitespace), keys in exactly this order:
-/// {"seq":N,"id":"…","kind":"payment","contract_id":"…"|null,"reverses_id":"…"|null,"reference":"…","recorded_at":"2027-03-01T10:00:00.123456Z","postings":[{"account_id":"…","direction":"credit","amount_minor":123,"currency":"EUR"},…]}
+/// {"seq":N,"id":"…","kind":"payment","contract_id":"…"|null,"reverses_id":"…"|null,"reference":"…","received_on":"2027-03-01"|null,"recorded_at":"2027-03-01T10:00:00.123456Z","postings":[{"account_id":"…","direction":"credit","amount_minor":123,"currency":"EUR"},…]}
 ///
-/// `recorded_at` always with exactly 6 fractional digits and a literal Z (UTC); strings
+/// `received_on` as `YYYY-MM-DD`; `recorded_at` always with exactly 6 fractional digits and a literal Z (UTC); strings
 /// escaped as serde_json escapes them (identical to Python
 /// `json.dumps(obj, separators=(",", ":"), ensure_ascii=False)`); postings in their
 /// stored order.
@@ -387,13 +390,18 @@ pub fn canonical(entry: &ChainEntry) -> String {
         contract_id: entry.contract_id,
         reverses_id: entry.reverses_id,
         reference: entry.reference,
-        recorded_at: entry
-            .recorded_at
-            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            .to_string(),
+        received_on: entry
+            .received_on
+            .map(|day| day.format("%Y-%m-%d").to_string()),
+        recorded_at: canonical_time(entry.recorded_at),
         postings: &entry.postings,
     };
     serde_json::to_string(&encoded).expect("strings, numbers and null always encode")
+}
+
+/// An instant as the chain encodes it: UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+pub fn canonical_time(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Lowercase hex SHA-256 of the 64 ASCII characters of `prev_hash` followed by the UTF-8
@@ -916,6 +924,7 @@ mod tests {
             contract_id: Some("ct-1"),
             reverses_id: None,
             reference: "INV-2027-001",
+            received_on: chrono::NaiveDate::from_ymd_opt(2027, 2, 28),
             recorded_at: at(1, 10, 123_456),
             postings: vec![
                 posting("acc-cash", Debit, 10_000),
@@ -930,7 +939,7 @@ mod tests {
 
     /// Computed with Python:
     /// `hashlib.sha256(("0" * 64 + json.dumps(tx, separators=(",", ":"), ensure_ascii=False)).encode()).hexdigest()`
-    const PAYMENT_HASH: &str = "42a9c41f419e4490a12ee707b11c1e72fa00619d3f7e72c44ee572547759cab4";
+    const PAYMENT_HASH: &str = "936e39bd29f72c93851a8708e50c3e82da3945c872471a31d3d69c718a381c6c";
 
     #[test]
     fn the_golden_payment_encodes_and_hashes_as_python_does() {
@@ -938,7 +947,7 @@ mod tests {
         assert!(GENESIS_HASH.bytes().all(|b| b == b'0'));
         let expected = concat!(
             r#"{"seq":1,"id":"tx-1","kind":"payment","contract_id":"ct-1","reverses_id":null,"#,
-            r#""reference":"INV-2027-001","recorded_at":"2027-03-01T10:00:00.123456Z","postings":["#,
+            r#""reference":"INV-2027-001","received_on":"2027-02-28","recorded_at":"2027-03-01T10:00:00.123456Z","postings":["#,
             r#"{"account_id":"acc-cash","direction":"debit","amount_minor":10000,"currency":"EUR"},"#,
             r#"{"account_id":"acc-fees","direction":"credit","amount_minor":250,"currency":"EUR"},"#,
             r#"{"account_id":"acc-fund-0","direction":"credit","amount_minor":34,"currency":"EUR"},"#,
@@ -961,6 +970,7 @@ mod tests {
             contract_id: Some("ct-1"),
             reverses_id: Some("tx-1"),
             reference: "Refund \"INV\" C:\\tmp é 日本 🎉\n\t\u{1}\u{7f}\u{2028}",
+            received_on: None,
             recorded_at: at(2, 0, 0),
             postings: vec![
                 posting("acc-cash", Credit, MAX_AMOUNT_MINOR),
@@ -973,14 +983,14 @@ mod tests {
             r#"{"seq":2,"id":"tx-2","kind":"reversal","contract_id":"ct-1","reverses_id":"tx-1","#,
             r#""reference":"Refund \"INV\" C:\\tmp é 日本 🎉\n\t\u0001"#,
             "\u{7f}\u{2028}",
-            r#"","recorded_at":"2027-03-02T00:00:00.000000Z","postings":["#,
+            r#"","received_on":null,"recorded_at":"2027-03-02T00:00:00.000000Z","postings":["#,
             r#"{"account_id":"acc-cash","direction":"credit","amount_minor":9007199254740991,"currency":"EUR"},"#,
             r#"{"account_id":"acc-partner-0","direction":"debit","amount_minor":9007199254740991,"currency":"EUR"}]}"#,
         );
         assert_eq!(canonical(&reversal), expected);
         assert_eq!(
             chain_hash(PAYMENT_HASH, &reversal),
-            "59d4e9e5e94aaa8b80020843fa2c4049eaa3f465f3c6c2288ac117b1a846adf8"
+            "f2dc4d084e199cd6e209b8ee23f08f06ff4aa38cef6d1636e1893719fe6a5042"
         );
     }
 
@@ -989,7 +999,7 @@ mod tests {
         let original = chain_hash(GENESIS_HASH, &payment());
         // Non-capturing closures, as function pointers so one array holds them all.
         type Change = fn(&mut ChainEntry<'static>);
-        let changes: [(&str, Change); 13] = [
+        let changes: [(&str, Change); 14] = [
             ("seq", |e| e.seq = 2),
             ("id", |e| e.id = "tx-9"),
             ("kind", |e| e.kind = TransactionKind::Payout),
@@ -997,6 +1007,7 @@ mod tests {
             ("reverses", |e| e.reverses_id = Some("tx-0")),
             ("reference", |e| e.reference = "INV-2027-002"),
             ("time", |e| e.recorded_at = at(1, 10, 123_457)),
+            ("received", |e| e.received_on = None),
             ("amount", |e| e.postings[1].amount_minor = 251),
             ("direction", |e| e.postings[1].direction = Direction::Debit),
             ("account", |e| e.postings[1].account_id = "acc-other"),

@@ -103,6 +103,7 @@ pub struct Posting {
     "prev_hash": "0000000000000000000000000000000000000000000000000000000000000000",
     "hash": "5f0c6a0d2b1c0e7e6d8f6b1f3b4f0b7c9a2d1e3f4a5b6c7d8e9f0a1b2c3d4e5f",
     "recorded_by": "0193a5b2-7c1e-7d3a-9f10-bbbbbbbbbbb0",
+    "recorded_at": "2027-03-01T10:00:00.000000Z",
     "created_at": "2027-03-01T10:00:00Z", "updated_at": "2027-03-01T10:00:00Z", "version": 1
 }))]
 pub struct Transaction {
@@ -127,7 +128,13 @@ pub struct Transaction {
     pub hash: String,
     /// The user or API client who posted it.
     pub recorded_by: String,
-    /// When it was posted (the `recorded_at` the hash covers).
+    /// When it was posted, exactly as the hash covers it (UTC, six fractional digits).
+    #[schema(
+        example = "2027-03-01T10:00:00.000000Z",
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+    )]
+    pub recorded_at: String,
+    /// When it was posted.
     pub created_at: DateTime<Utc>,
     /// When it was reversed, else as `created_at`.
     pub updated_at: DateTime<Utc>,
@@ -174,6 +181,7 @@ impl Transaction {
             prev_hash: row.prev_hash,
             hash: row.hash,
             recorded_by: row.recorded_by,
+            recorded_at: ledger::canonical_time(row.recorded_at),
             created_at: row.recorded_at.and_utc(),
             updated_at: updated_at.and_utc(),
         })
@@ -415,6 +423,7 @@ fn chain_entry<'a>(
         contract_id: row.contract_id.as_deref(),
         reverses_id: row.reverses_id.as_deref(),
         reference: &row.reference,
+        received_on: row.received_on,
         recorded_at: row.recorded_at,
         postings: postings
             .iter()
@@ -807,12 +816,20 @@ impl Period {
             }
             .into());
         }
-        let start = self.from.unwrap_or(NaiveDate::MIN).and_time(NaiveTime::MIN);
-        let end = self
-            .to
-            .and_then(|to| to.succ_opt())
-            .unwrap_or(NaiveDate::MAX)
+        // Open ends are the years 1 and 9999: instants both databases store, and which
+        // SQLite's text timestamps still compare in order.
+        let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+        let start = self
+            .from
+            .unwrap_or(first)
+            .clamp(first, last)
             .and_time(NaiveTime::MIN);
+        let end = match self.to.unwrap_or(last).clamp(first, last) {
+            to if to == last => last.and_hms_micro_opt(23, 59, 59, 999_999),
+            to => to.succ_opt().map(|next| next.and_time(NaiveTime::MIN)),
+        }
+        .unwrap_or(start);
         Ok((start, end))
     }
 }
@@ -1338,7 +1355,8 @@ pub fn check_checkpoints(
             Ok(()) => {
                 report.lines.push(format!(
                     "checkpoint seq {} signed {}: the chain extends it",
-                    kept.seq, kept.signed_at
+                    kept.seq,
+                    ledger::canonical_time(kept.signed_at.naive_utc())
                 ));
                 if report.first_diverging_seq.is_none() {
                     report.last_matching_seq = Some(kept.seq);
@@ -1348,7 +1366,8 @@ pub fn check_checkpoints(
                 report.extends = false;
                 report.lines.push(format!(
                     "checkpoint seq {} signed {}: DIVERGES: {why}",
-                    kept.seq, kept.signed_at
+                    kept.seq,
+                    ledger::canonical_time(kept.signed_at.naive_utc())
                 ));
                 report.first_diverging_seq.get_or_insert(kept.seq);
             }

@@ -17,6 +17,10 @@ pub fn ose_api() -> Command {
         "BIND",
         "CORS_ORIGINS",
         "TOKEN_TTL_SECONDS",
+        "LEDGER_SIGNING_KEY",
+        "PLATFORM_FEE_BPS",
+        "UPSTREAM_BPS",
+        "UPSTREAM_FLOOR_BPS",
     ] {
         command.env_remove(var);
     }
@@ -46,6 +50,37 @@ fn production_refuses_a_missing_or_short_secret() {
         .output()
         .unwrap();
     one_line_failure(short, 2, "at least 32 bytes");
+}
+
+#[test]
+fn production_refuses_a_missing_or_malformed_ledger_key() {
+    let secret = "a-production-secret-of-at-least-32-bytes";
+    let missing = ose_api()
+        .args(["migrate"])
+        .env("OSE_ENV", "prod")
+        .env("JWT_SECRET", secret)
+        .output()
+        .unwrap();
+    one_line_failure(missing, 2, "LEDGER_SIGNING_KEY is required");
+    let malformed = ose_api()
+        .args(["migrate"])
+        .env("OSE_ENV", "prod")
+        .env("JWT_SECRET", secret)
+        .env("LEDGER_SIGNING_KEY", "c2hvcnQ=")
+        .output()
+        .unwrap();
+    one_line_failure(malformed, 2, "LEDGER_SIGNING_KEY");
+}
+
+#[test]
+fn an_upstream_default_below_its_floor_is_refused() {
+    let below = ose_api()
+        .args(["migrate"])
+        .env("UPSTREAM_BPS", "50")
+        .env("UPSTREAM_FLOOR_BPS", "100")
+        .output()
+        .unwrap();
+    one_line_failure(below, 2, "UPSTREAM_BPS must be at least UPSTREAM_FLOOR_BPS");
 }
 
 #[test]

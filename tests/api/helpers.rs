@@ -149,10 +149,13 @@ impl SchemaPool {
                 .clone();
             ordered.push(next);
         }
-        ordered
+        let mut statements: String = ordered
             .iter()
             .map(|table| format!("DELETE FROM {table};"))
-            .collect()
+            .collect();
+        // The row the migrations seed: every ledger starts at its empty head.
+        statements.push_str("INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));");
+        statements
     }
 
     /// A clean, migrated schema: a free one, or a new one.

@@ -12,7 +12,7 @@ use ose_api::domain::idempotency::fingerprint;
 use ose_api::service::bids::NewBid;
 
 /// `POST path` as `token` with `Idempotency-Key: key`.
-async fn post_with_key(
+pub async fn post_with_key(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -29,7 +29,7 @@ async fn post_with_key(
 
 /// Asserts a problem with this status whose one entry names the `Idempotency-Key`
 /// parameter with `code`.
-fn key_refused(response: &TestResponse, status: u16, code: &str) {
+pub fn key_refused(response: &TestResponse, status: u16, code: &str) {
     let problem = response.problem(status);
     let errors = problem["errors"].as_array().expect("errors array");
     assert_eq!(errors.len(), 1, "{problem}");

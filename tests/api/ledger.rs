@@ -2,11 +2,16 @@
 //! exact minor unit, payouts, reversals, statements, verification, checkpoints and the
 //! transparency report.
 
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::Method;
 use serde_json::{Value, json};
 
 use crate::contracts::awarded_to_consortium;
-use crate::fixtures::Scene;
-use crate::helpers::TestApp;
+use crate::fixtures::{Scene, action, bid_action, lot_id, tender_body, tender_path};
+use crate::helpers::{TestApp, TestResponse};
+use crate::idempotency::{key_refused, post_with_key};
+use crate::tenders::award;
 
 pub const LEDGER: &str = "/api/v1/ledger";
 
@@ -23,37 +28,132 @@ pub struct LedgerScene {
 impl LedgerScene {
     pub async fn new(app: &TestApp, reference: &str) -> LedgerScene {
         let scene = Scene::new(app).await;
-        let mut projects = Vec::new();
-        for slug in ["pg-core", "pg-tools"] {
-            let project = app
-                .post(
-                    "/api/v1/projects",
-                    Some(&scene.admin),
-                    json!({"slug": format!("{slug}-{}", reference.to_lowercase()),
-                           "name": format!("Project {slug}"),
-                           "repository_url": format!("https://git.example/{slug}"),
-                           "license": "PostgreSQL", "skills": ["postgresql"]}),
-                )
-                .await
-                .ok(201);
-            projects.push(project["id"].as_str().expect("project id").to_owned());
-        }
-        projects.sort();
+        let projects = upstream_projects(app, &scene, reference).await;
         let (_, contract) = awarded_to_consortium(app, &scene, reference).await;
         LedgerScene {
-            contract_id: contract["id"].as_str().expect("contract id").to_owned(),
+            contract_id: id(&contract),
+            scene,
+            projects,
+        }
+    }
+
+    /// The same scene, but lot 0 awarded to a consortium of all three partners: lead
+    /// 3334 bps, member 3333, outsider 3333 (shares that do not divide evenly).
+    pub async fn with_three_members(app: &TestApp, reference: &str) -> LedgerScene {
+        let scene = Scene::new(app).await;
+        let projects = upstream_projects(app, &scene, reference).await;
+        let contract_id = awarded_to(
+            app,
+            &scene.buyer,
+            reference,
+            0,
+            &[
+                (&scene.lead_id, &scene.lead, 3334),
+                (&scene.member_id, &scene.member, 3333),
+                (&scene.outsider_id, &scene.outsider, 3333),
+            ],
+        )
+        .await;
+        LedgerScene {
+            contract_id,
             scene,
             projects,
         }
     }
 
     pub fn payments_path(&self) -> String {
-        format!("/api/v1/contracts/{}/payments", self.contract_id)
+        payments_path(&self.contract_id)
     }
 
     pub fn revenue_share_path(&self) -> String {
-        format!("/api/v1/contracts/{}/revenue-share", self.contract_id)
+        revenue_share_path(&self.contract_id)
     }
+}
+
+pub fn payments_path(contract_id: &str) -> String {
+    format!("/api/v1/contracts/{contract_id}/payments")
+}
+
+pub fn revenue_share_path(contract_id: &str) -> String {
+    format!("/api/v1/contracts/{contract_id}/revenue-share")
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().expect("an id").to_owned()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().expect("items").iter().map(id).collect()
+}
+
+/// A new upstream project linked to `skills`; its id.
+async fn project(app: &TestApp, admin: &str, slug: &str, skills: Value) -> String {
+    let project = app
+        .post(
+            "/api/v1/projects",
+            Some(admin),
+            json!({"slug": slug, "name": format!("Project {slug}"),
+                   "repository_url": format!("https://git.example/{slug}"),
+                   "license": "PostgreSQL", "skills": skills}),
+        )
+        .await
+        .ok(201);
+    id(&project)
+}
+
+/// Two projects linked to `postgresql`, in id order (the default allocation's tie
+/// order, both getting the lot's weight 8).
+async fn upstream_projects(app: &TestApp, scene: &Scene, reference: &str) -> Vec<String> {
+    let mut projects = Vec::new();
+    for slug in ["pg-core", "pg-tools"] {
+        let slug = format!("{slug}-{}", reference.to_lowercase());
+        projects.push(project(app, &scene.admin, &slug, json!(["postgresql"])).await);
+    }
+    projects.sort();
+    projects
+}
+
+/// A contract on lot `lot` of a new tender of the buyer behind `buyer`, awarded to a
+/// bid of `members` (partner id, token, share; the first leads, the others confirm);
+/// its id.
+pub async fn awarded_to(
+    app: &TestApp,
+    buyer: &str,
+    reference: &str,
+    lot: usize,
+    members: &[(&str, &str, i64)],
+) -> String {
+    let tender = app
+        .post(
+            "/api/v1/tenders",
+            Some(buyer),
+            tender_body(app, reference, json!({})),
+        )
+        .await
+        .ok(201);
+    action(app, buyer, &tender, "publish").await.ok(200);
+    let lot = lot_id(&tender, lot);
+    let shares: Vec<Value> = members
+        .iter()
+        .map(|(partner_id, _, share)| json!({"partner_id": partner_id, "share_bps": share}))
+        .collect();
+    let (_, lead, _) = members[0];
+    let bid = app
+        .post(
+            &format!("{}/bids", tender_path(&tender)),
+            Some(lead),
+            json!({"lot_id": lot, "members": shares, "price_minor": 75_000_000,
+                   "currency": "EUR"}),
+        )
+        .await
+        .ok(201);
+    for (_, token, _) in &members[1..] {
+        bid_action(app, token, &bid, "confirm").await.ok(200);
+    }
+    let bid = bid_action(app, lead, &bid, "submit").await.ok(200);
+    action(app, buyer, &tender, "close").await.ok(200);
+    let outcome = award(app, buyer, &tender, &[(&lot, &bid)]).await.ok(200);
+    id(&outcome["contracts"][0])
 }
 
 pub fn payment(amount_minor: i64) -> Value {

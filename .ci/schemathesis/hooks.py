@@ -149,7 +149,8 @@ def _positive_revenue_share(body):
 def map_query(context, query):
     # A period's `to` does not precede its `from` (a rule across parameters).
     if (
-        context.operation.label in PERIODS
+        context.operation is not None
+        and context.operation.label in PERIODS
         and isinstance(query, dict)
         and isinstance(query.get("from"), str)
         and isinstance(query.get("to"), str)

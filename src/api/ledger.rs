@@ -118,10 +118,10 @@ pub async fn put_revenue_share(
 ///
 /// One transaction: cash is debited by the amount; the platform fee, each upstream
 /// project's fund and each member's payable are credited their parts, which sum to
-/// exactly the amount. The upstream part is rounded up, never below `upstream_bps` of
-/// the amount (so even 1 minor unit goes upstream); the fee is rounded down; every part
+/// exactly the amount. The projects together receive `upstream_bps` of the amount
+/// rounded up, never below their share (so even 1 minor unit goes upstream); every part
 /// is within one minor unit of its exact share (largest remainder, ties to the earlier
-/// part). The first payment freezes the agreement.
+/// part: fee, projects, members). The first payment freezes the agreement.
 ///
 /// Honours `Idempotency-Key`: a retry with the same key and body replays the first answer
 /// (`Idempotent-Replayed: true`), another body with that key is a 422, and a retry while
@@ -368,7 +368,8 @@ fn statement_csv(entries: &[Entry]) -> ApiResult<String> {
 }
 
 /// List the ledger transactions the caller may read, in chain order: all for admins,
-/// those of its contracts for a buyer, those posting to its accounts for a partner.
+/// those of its contracts for a buyer, those of its contracts and its payouts for a
+/// partner.
 #[utoipa::path(
     tag = "ledger",
     params(TransactionListQuery, PageQuery),

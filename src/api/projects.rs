@@ -132,7 +132,8 @@ pub async fn update_project(
     Ok(respond(HttpResponse::Ok(), &project))
 }
 
-/// Remove a project and its skill links (admin); `If-Match` is honoured.
+/// Remove a project and its skill links (admin); `If-Match` is honoured. A project that
+/// revenue-share agreements or the ledger name stays (409).
 #[utoipa::path(
     tag = "projects",
     params(
@@ -143,6 +144,7 @@ pub async fn update_project(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, response = r::NotFound),
+        (status = 409, response = r::Conflict),
         (status = 412, response = r::PreconditionFailed),
         (status = 503, response = r::Unavailable),
         r::CallerErrors,

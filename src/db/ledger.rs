@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::DbConnection;
 use super::schema::{
-    contracts, ledger_accounts, ledger_checkpoints, ledger_head, ledger_postings,
+    contract_members, contracts, ledger_accounts, ledger_checkpoints, ledger_head, ledger_postings,
     ledger_transactions,
 };
 use crate::domain::access::ContractView;
@@ -314,7 +314,8 @@ pub struct TransactionFilter {
 }
 
 /// One page of the transactions in view, in seq order, after seq `after`. A buyer sees
-/// those of its contracts; a partner those that post to its accounts.
+/// those of its contracts; a partner those of the contracts it is a member of, and those
+/// that post to its accounts (its payouts).
 pub fn list_transactions(
     conn: &mut DbConnection,
     view: &ContractView,
@@ -338,12 +339,18 @@ pub fn list_transactions(
         }
         ContractView::Member(partner_id) => {
             query = query.filter(
-                ledger_transactions::id.eq_any(
-                    ledger_postings::table
-                        .inner_join(ledger_accounts::table)
-                        .filter(ledger_accounts::owner_id.eq(partner_id.clone()))
-                        .select(ledger_postings::transaction_id),
-                ),
+                ledger_transactions::contract_id
+                    .eq_any(
+                        contract_members::table
+                            .filter(contract_members::partner_id.eq(partner_id.clone()))
+                            .select(contract_members::contract_id.nullable()),
+                    )
+                    .or(ledger_transactions::id.eq_any(
+                        ledger_postings::table
+                            .inner_join(ledger_accounts::table)
+                            .filter(ledger_accounts::owner_id.eq(partner_id.clone()))
+                            .select(ledger_postings::transaction_id),
+                    )),
             );
         }
     }
@@ -381,6 +388,16 @@ pub fn shows_transaction(
                 > 0),
         },
         ContractView::Member(partner_id) => {
+            if let Some(contract_id) = &transaction.row.contract_id
+                && contract_members::table
+                    .filter(contract_members::contract_id.eq(contract_id))
+                    .filter(contract_members::partner_id.eq(partner_id))
+                    .count()
+                    .get_result::<i64>(conn)?
+                    > 0
+            {
+                return Ok(true);
+            }
             let accounts: Vec<&String> = transaction
                 .postings
                 .iter()

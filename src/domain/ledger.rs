@@ -179,6 +179,7 @@ pub struct PaymentSplit {
     pub members: Vec<i64>,
 }
 
+#[cfg(test)]
 impl PaymentSplit {
     /// What the upstream projects receive together.
     pub fn upstream(&self) -> i64 {

@@ -410,8 +410,9 @@ fn post(
     Ok(transaction)
 }
 
-/// A stored transaction as the chain hashes it.
-fn chain_entry<'a>(
+/// A stored transaction as the chain hashes it (what posting, verification and anyone
+/// re-deriving hashes from the stored rows build).
+pub fn chain_entry<'a>(
     row: &'a TransactionRow,
     postings: &'a [PostingRow],
 ) -> ServiceResult<ChainEntry<'a>> {
@@ -463,8 +464,9 @@ pub async fn record_payment(
     let principal = principal.clone();
     let clock = state.clock.clone();
     idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
-        // Head first, then the contract: the order every ledger writer takes.
-        let head = db::ledger::lock_head(conn)?;
+        // The contract first (its agreement cannot change meanwhile), the ledger's head
+        // only once the split is known: postings wait for each other no longer than
+        // posting takes. Only payments take both locks, always in this order.
         db::lock(conn, Lockable::Contracts, &contract_id)?;
         let contract = db::contracts::find(conn, &contract_id)?
             .ok_or_else(|| ServiceError::NotFound(format!("no contract `{contract_id}`")))?;
@@ -508,6 +510,7 @@ pub async fn record_payment(
             ),
             other => ServiceError::Internal(format!("the agreement cannot split: {other}")),
         })?;
+        let head = db::ledger::lock_head(conn)?;
         let now = clock.now_naive();
         let currency = contract.row.currency.as_str();
         let mut legs = vec![Leg {
@@ -687,17 +690,15 @@ pub async fn reverse_transaction(
                 "a reversal is not reversed: post the correct transaction instead",
             ));
         }
-        let mut legs = Vec::with_capacity(original.postings.len());
-        for posting in &original.postings {
-            let account =
-                db::ledger::find_account(conn, &posting.account_id)?.ok_or_else(|| {
-                    ServiceError::Internal(format!("account {} vanished", posting.account_id))
-                })?;
-            let direction = Direction::parse(&posting.direction)
-                .ok_or_else(|| ServiceError::Internal("unknown direction".to_owned()))?;
+        let undone = chain_entry(&original.row, &original.postings)?;
+        let mut legs = Vec::with_capacity(undone.postings.len());
+        for posting in ledger::mirror(&undone.postings) {
+            let account = db::ledger::find_account(conn, posting.account_id)?.ok_or_else(|| {
+                ServiceError::Internal(format!("account {} vanished", posting.account_id))
+            })?;
             legs.push(Leg {
                 account,
-                direction: direction.opposite(),
+                direction: posting.direction,
                 amount_minor: posting.amount_minor,
             });
         }
@@ -884,7 +885,7 @@ pub struct TransactionListQuery {
 }
 
 /// The transactions the caller may read, in chain order: all for admins, those of its
-/// contracts for a buyer, those posting to its accounts for a partner.
+/// contracts for a buyer, those of its contracts and its payouts for a partner.
 pub async fn list_transactions(
     state: &AppState,
     principal: &Principal,
@@ -1249,7 +1250,8 @@ pub async fn checkpoint_if_moved(state: &AppState) -> ServiceResult<Option<Check
     state
         .db
         .write(move |conn| {
-            let head = db::ledger::head(conn)?;
+            // Locked, so that replicas starting together sign a moved head once.
+            let head = db::ledger::lock_head(conn)?;
             let last = db::ledger::last_checkpoint(conn)?;
             if head.seq == 0
                 || last.is_some_and(|last| last.seq == head.seq && last.hash == head.hash)

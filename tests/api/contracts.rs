@@ -40,7 +40,11 @@ async fn listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
 
 /// A tender of the scene's buyer whose lot 0 is awarded to the consortium (lead 70 %,
 /// member 30 %) over the outsider's bid; returns the tender and the contract.
-pub async fn awarded_to_consortium(app: &TestApp, scene: &Scene, reference: &str) -> (Value, Value) {
+pub async fn awarded_to_consortium(
+    app: &TestApp,
+    scene: &Scene,
+    reference: &str,
+) -> (Value, Value) {
     let tender = published(app, scene, reference).await;
     let lot = lot_id(&tender, 0);
     let winner = submitted_bid(app, scene, &tender, &lot).await;

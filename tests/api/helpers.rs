@@ -154,7 +154,8 @@ impl SchemaPool {
             .map(|table| format!("DELETE FROM {table};"))
             .collect();
         // The row the migrations seed: every ledger starts at its empty head.
-        statements.push_str("INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));");
+        statements
+            .push_str("INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));");
         statements
     }
 

@@ -13,6 +13,7 @@ mod fixtures;
 mod helpers;
 mod idempotency;
 mod ledger;
+mod ledger_integrity;
 mod matching;
 mod openapi;
 mod ops;

@@ -145,6 +145,25 @@ async function main(): Promise<void> {
   checkProblem(missing.error, missing.response, 404, NOT_FOUND_PROBLEM);
   console.log(`   unknown tender: ${missing.error.status} ${missing.error.type} "${missing.error.title}": ${missing.error.detail}`);
 
+  // 4. The public transparency report and the key that signs the ledger's checkpoints;
+  //    the buyer's own ledger transactions (its contracts' payments).
+  const report = await anonymous.GET("/api/v1/reports/transparency", { params: { query: { currency: "EUR" } } });
+  if (report.error !== undefined) fail(unexpected("GET /api/v1/reports/transparency", report.response, report.error));
+  const totals = report.data.totals;
+  const credited = report.data.projects.reduce((sum, project) => sum + project.credited_minor, 0);
+  check(report.data.currency === "EUR", `the report is in ${report.data.currency}, not the EUR asked for`);
+  check(credited === totals.upstream_minor, `projects are credited ${credited} in all, the totals say ${totals.upstream_minor}`);
+  const key = await anonymous.GET("/api/v1/ledger/public-key");
+  if (key.error !== undefined) fail(unexpected("GET /api/v1/ledger/public-key", key.response, key.error));
+  check(key.data.algorithm === "Ed25519", `the ledger key is ${key.data.algorithm}, not Ed25519`);
+  const own = await buyer.GET("/api/v1/ledger/transactions", { params: { query: { limit: 10 } } });
+  if (own.error !== undefined) fail(unexpected("GET /api/v1/ledger/transactions", own.response, own.error));
+  console.log(
+    `4. transparency: ${totals.paid_minor} EUR minor units paid, ${totals.upstream_minor} upstream ` +
+      `(${totals.upstream_bps} bps) over ${report.data.projects.length} projects; ledger key ${key.data.public_key}; ` +
+      `${own.data.items.length} transaction(s) on the buyer's contracts`,
+  );
+
   console.log("the TypeScript client agrees with the server");
 }
 

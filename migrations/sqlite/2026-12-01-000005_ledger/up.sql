@@ -81,6 +81,8 @@ CREATE TABLE ledger_postings (
     PRIMARY KEY (transaction_id, position)
 );
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, seq);
+-- A transaction's postings by its place in the chain: the head's check and verification.
+CREATE INDEX ledger_postings_seq ON ledger_postings (seq);
 
 CREATE TABLE ledger_head (
     id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),

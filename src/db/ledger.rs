@@ -261,6 +261,18 @@ pub fn insert_transaction(conn: &mut DbConnection, transaction: &Transaction) ->
     Ok(())
 }
 
+/// Postings grouped by their transaction, each group in the order given.
+fn by_transaction(postings: Vec<PostingRow>) -> HashMap<String, Vec<PostingRow>> {
+    let mut grouped: HashMap<String, Vec<PostingRow>> = HashMap::new();
+    for posting in postings {
+        grouped
+            .entry(posting.transaction_id.clone())
+            .or_default()
+            .push(posting);
+    }
+    grouped
+}
+
 /// The transactions of `rows` with their postings and reversals.
 fn complete(conn: &mut DbConnection, rows: Vec<TransactionRow>) -> QueryResult<Vec<Transaction>> {
     let ids: Vec<&String> = rows.iter().map(|row| &row.id).collect();
@@ -281,13 +293,7 @@ fn complete(conn: &mut DbConnection, rows: Vec<TransactionRow>) -> QueryResult<V
         .into_iter()
         .filter_map(|(original, id, at)| original.map(|original| (original, (id, at))))
         .collect();
-    let mut grouped: HashMap<String, Vec<PostingRow>> = HashMap::new();
-    for posting in postings {
-        grouped
-            .entry(posting.transaction_id.clone())
-            .or_default()
-            .push(posting);
-    }
+    let mut grouped = by_transaction(postings);
     Ok(rows
         .into_iter()
         .map(|row| Transaction {
@@ -433,13 +439,7 @@ pub fn chain_after(
         .order((ledger_postings::seq.asc(), ledger_postings::position.asc()))
         .select(PostingRow::as_select())
         .load(conn)?;
-    let mut grouped: HashMap<String, Vec<PostingRow>> = HashMap::new();
-    for posting in postings {
-        grouped
-            .entry(posting.transaction_id.clone())
-            .or_default()
-            .push(posting);
-    }
+    let mut grouped = by_transaction(postings);
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -11,8 +11,8 @@ use crate::db::contracts::{
     Contract as ContractRecord, ContractFilter, ContractMemberRow, ContractRow,
 };
 use crate::db::tenders::TenderRow;
-use crate::db::{self};
-use crate::domain::access::{self, Principal};
+use crate::db::{self, DbConnection};
+use crate::domain::access::{self, ContractView, Principal};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -111,6 +111,29 @@ pub(super) fn contract_for(tender: &TenderRow, bid: &Bid, now: NaiveDateTime) ->
     }
 }
 
+/// How the caller sees contracts (and the ledger): all, its buyer's, or its partner's.
+pub(super) fn view_of(principal: &Principal) -> ServiceResult<ContractView> {
+    access::contract_view(principal).map_err(|refusal| ServiceError::refusal(refusal, String::new))
+}
+
+/// The contract, if `view` shows it; anyone else gets 404.
+pub(super) fn readable(
+    conn: &mut DbConnection,
+    view: &ContractView,
+    id: &str,
+) -> ServiceResult<ContractRecord> {
+    db::contracts::find(conn, id)?
+        .filter(|contract| {
+            let members: Vec<&str> = contract
+                .members
+                .iter()
+                .map(|m| m.partner_id.as_str())
+                .collect();
+            view.shows(&contract.row.buyer_id, &members)
+        })
+        .ok_or_else(|| ServiceError::NotFound(format!("no contract `{id}`")))
+}
+
 /// The contracts the caller may read, oldest first.
 pub async fn list_contracts(
     state: &AppState,
@@ -118,8 +141,7 @@ pub async fn list_contracts(
     query: ContractListQuery,
     page: Page,
 ) -> ServiceResult<Slice<Contract>> {
-    let view = access::contract_view(principal)
-        .map_err(|refusal| ServiceError::refusal(refusal, String::new))?;
+    let view = view_of(principal)?;
     let filter = ContractFilter {
         tender_id: query.tender_id,
         partner_id: query.partner_id,
@@ -146,22 +168,9 @@ pub async fn get_contract(
     principal: &Principal,
     id: String,
 ) -> ServiceResult<Contract> {
-    let view = access::contract_view(principal)
-        .map_err(|refusal| ServiceError::refusal(refusal, String::new))?;
+    let view = view_of(principal)?;
     state
         .db
-        .run(move |conn| {
-            db::contracts::find(conn, &id)?
-                .filter(|contract| {
-                    let members: Vec<&str> = contract
-                        .members
-                        .iter()
-                        .map(|m| m.partner_id.as_str())
-                        .collect();
-                    view.shows(&contract.row.buyer_id, &members)
-                })
-                .map(Contract::from)
-                .ok_or_else(|| ServiceError::NotFound(format!("no contract `{id}`")))
-        })
+        .run(move |conn| readable(conn, &view, &id).map(Contract::from))
         .await
 }

@@ -722,10 +722,6 @@ pub async fn reverse_transaction(
     .await
 }
 
-fn ledger_view(principal: &Principal) -> ServiceResult<ContractView> {
-    access::contract_view(principal).map_err(|refusal| ServiceError::refusal(refusal, String::new))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccountListQuery {
@@ -746,7 +742,7 @@ pub async fn list_accounts(
     query: AccountListQuery,
     page: Page,
 ) -> ServiceResult<Slice<Account>> {
-    let view = ledger_view(principal)?;
+    let view = super::contracts::view_of(principal)?;
     let filter = AccountFilter {
         kind: query.kind.map(|kind| kind.as_str().to_owned()),
         owner_id: query.owner_id,
@@ -787,7 +783,7 @@ pub async fn get_account(
     principal: &Principal,
     id: String,
 ) -> ServiceResult<Account> {
-    let view = ledger_view(principal)?;
+    let view = super::contracts::view_of(principal)?;
     state
         .db
         .run(move |conn| visible_account(conn, &view, &id).map(Account::from))
@@ -855,7 +851,7 @@ pub async fn account_entries(
     period: Period,
     page: Page,
 ) -> ServiceResult<Slice<Entry>> {
-    let view = ledger_view(principal)?;
+    let view = super::contracts::view_of(principal)?;
     let (start, end) = period.bounds()?;
     let after = seq_after(&page)?;
     let fetch = page.fetch();
@@ -892,7 +888,7 @@ pub async fn list_transactions(
     query: TransactionListQuery,
     page: Page,
 ) -> ServiceResult<Slice<Transaction>> {
-    let view = ledger_view(principal)?;
+    let view = super::contracts::view_of(principal)?;
     let after = seq_after(&page)?;
     let filter = TransactionFilter {
         contract_id: query.contract_id,
@@ -916,7 +912,7 @@ pub async fn get_transaction(
     principal: &Principal,
     id: String,
 ) -> ServiceResult<Transaction> {
-    let view = ledger_view(principal)?;
+    let view = super::contracts::view_of(principal)?;
     state
         .db
         .run(move |conn| {

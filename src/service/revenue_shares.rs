@@ -11,7 +11,7 @@ use crate::config::RevenueShareDefaults;
 use crate::db::contracts::Contract as ContractRecord;
 use crate::db::revenue_shares::{AllocationRow, RevenueShare as Record, RevenueShareRow, ShareRow};
 use crate::db::{self, DbConnection, Lockable};
-use crate::domain::access::{self, Principal};
+use crate::domain::access::Principal;
 use crate::domain::ledger::{MAX_MEMBERS, MAX_PROJECT_WEIGHT, MAX_PROJECTS};
 use crate::domain::money::WHOLE_BPS;
 use crate::domain::version::Expected;
@@ -196,18 +196,7 @@ fn readable_contract(
     principal: &Principal,
     contract_id: &str,
 ) -> ServiceResult<ContractRecord> {
-    let view = access::contract_view(principal)
-        .map_err(|refusal| ServiceError::refusal(refusal, String::new))?;
-    db::contracts::find(conn, contract_id)?
-        .filter(|contract| {
-            let members: Vec<&str> = contract
-                .members
-                .iter()
-                .map(|m| m.partner_id.as_str())
-                .collect();
-            view.shows(&contract.row.buyer_id, &members)
-        })
-        .ok_or_else(|| ServiceError::NotFound(format!("no contract `{contract_id}`")))
+    super::contracts::readable(conn, &super::contracts::view_of(principal)?, contract_id)
 }
 
 fn stored(conn: &mut DbConnection, contract_id: &str) -> ServiceResult<Record> {

@@ -199,7 +199,7 @@ pub async fn posted(app: &TestApp, admin: &str, transaction: &Value) -> Vec<(Str
 const UPSTREAM_FLOOR_BPS: i64 = 100;
 
 /// Records `payment(amount_minor)` on the scene's contract as its buyer.
-async fn pay(app: &TestApp, ledger: &LedgerScene, amount_minor: i64) -> Value {
+pub async fn pay(app: &TestApp, ledger: &LedgerScene, amount_minor: i64) -> Value {
     app.post(
         &ledger.payments_path(),
         Some(&ledger.scene.buyer),
@@ -284,6 +284,29 @@ fn share_body(share: &Value, changes: Value) -> Value {
 }
 
 /// `PUT` the agreement of `contract_id`, with `If-Match: etag` when given.
+/// Each change to the agreement read as `before` (with its ETag) is refused at these
+/// pointers with these codes, and the agreement stays as it was.
+async fn refused_and_unchanged(
+    app: &TestApp,
+    ledger: &LedgerScene,
+    (before, etag): (&Value, &str),
+    cases: impl IntoIterator<Item = (Value, &'static [&'static str], &'static [&'static str])>,
+) {
+    let admin = &ledger.scene.admin;
+    for (changes, pointers, codes) in cases {
+        put_share(
+            app,
+            Some(admin),
+            &ledger.contract_id,
+            Some(etag),
+            share_body(before, changes),
+        )
+        .await
+        .refused_with(pointers, codes);
+    }
+    assert_eq!(&read_share(app, admin, &ledger.contract_id).await.0, before);
+}
+
 async fn put_share(
     app: &TestApp,
     token: Option<&str>,
@@ -301,12 +324,17 @@ async fn put_share(
     .await
 }
 
-fn payout_body(account_id: &str, amount_minor: i64) -> Value {
+pub fn payout_body(account_id: &str, amount_minor: i64) -> Value {
     json!({"account_id": account_id, "amount_minor": amount_minor, "currency": "EUR",
            "reference": format!("SEPA-{amount_minor}")})
 }
 
-async fn payout(app: &TestApp, token: &str, account_id: &str, amount_minor: i64) -> TestResponse {
+pub async fn payout(
+    app: &TestApp,
+    token: &str,
+    account_id: &str,
+    amount_minor: i64,
+) -> TestResponse {
     app.post(
         "/api/v1/payouts",
         Some(token),
@@ -750,21 +778,7 @@ async fn an_agreement_that_breaks_a_rule_is_a_422_at_its_field_and_changes_nothi
             &["range"],
         ),
     ];
-    for (changes, pointers, codes) in cases {
-        put_share(
-            &app,
-            Some(&scene.admin),
-            &ledger.contract_id,
-            Some(&etag),
-            share_body(&before, changes),
-        )
-        .await
-        .refused_with(pointers, codes);
-    }
-    assert_eq!(
-        read_share(&app, &scene.admin, &ledger.contract_id).await.0,
-        before
-    );
+    refused_and_unchanged(&app, &ledger, (&before, &etag), cases).await;
 }
 
 #[actix_web::test]
@@ -793,21 +807,7 @@ async fn an_agreement_naming_what_the_contract_lacks_is_a_409_and_changes_nothin
             &["member_missing"],
         ),
     ];
-    for (changes, pointers, codes) in cases {
-        put_share(
-            &app,
-            Some(&scene.admin),
-            &ledger.contract_id,
-            Some(&etag),
-            share_body(&before, changes),
-        )
-        .await
-        .refused_with(pointers, codes);
-    }
-    assert_eq!(
-        read_share(&app, &scene.admin, &ledger.contract_id).await.0,
-        before
-    );
+    refused_and_unchanged(&app, &ledger, (&before, &etag), cases).await;
 }
 
 #[actix_web::test]
@@ -1950,6 +1950,8 @@ async fn a_member_reads_payments_on_its_contract_and_payouts_to_itself() {
     let scene = &ledger.scene;
     let admin = &scene.admin;
     let payment = pay(&app, &ledger, 1_000_001).await;
+    // One minor unit all goes upstream: it credits no member, yet is on their contract.
+    let unit = pay(&app, &ledger, 1).await;
     let to_lead = payout(
         &app,
         admin,
@@ -1970,10 +1972,14 @@ async fn a_member_reads_payments_on_its_contract_and_payouts_to_itself() {
     let to_project = payout(&app, admin, &fund, 1_000).await.ok(201);
 
     for (token, own, hidden) in [
-        (&scene.lead, [&payment, &to_lead], [&to_member, &to_project]),
+        (
+            &scene.lead,
+            [&payment, &unit, &to_lead],
+            [&to_member, &to_project],
+        ),
         (
             &scene.member,
-            [&payment, &to_member],
+            [&payment, &unit, &to_member],
             [&to_lead, &to_project],
         ),
     ] {
@@ -1993,7 +1999,7 @@ async fn a_member_reads_payments_on_its_contract_and_payouts_to_itself() {
     }
     // The outsider lost the tender: nothing of it is the outsider's business.
     assert!(transaction_ids(&app, &scene.outsider, "").await.is_empty());
-    for transaction in [&payment, &to_lead, &to_member, &to_project] {
+    for transaction in [&payment, &unit, &to_lead, &to_member, &to_project] {
         app.get(&transaction_path(&id(transaction)), Some(&scene.outsider))
             .await
             .problem(404);

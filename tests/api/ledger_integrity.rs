@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::cli::ose_api;
 use crate::helpers::{LEDGER_SEED, SECRET, TestApp, TestDb, TestResponse};
-use crate::ledger::{LEDGER, LedgerScene, payment};
+use crate::ledger::{LEDGER, LedgerScene, pay, payment, payout, payout_body};
 
 const VERIFY: &str = "/api/v1/ledger/verify";
 const CHECKPOINTS: &str = "/api/v1/ledger/checkpoints";
@@ -34,32 +34,9 @@ const PUBLIC_KEY: &str = "/api/v1/ledger/public-key";
 // ---------------------------------------------------------------------------------------
 // Postings and reads shared by the tests.
 
-/// Records a payment of `amount_minor` on the scene's contract as its buyer; returns
-/// the transaction.
-async fn pay(app: &TestApp, ledger: &LedgerScene, amount_minor: i64) -> Value {
-    app.post(
-        &ledger.payments_path(),
-        Some(&ledger.scene.buyer),
-        payment(amount_minor),
-    )
-    .await
-    .ok(201)
-}
-
-fn payout_body(account_id: &str, amount_minor: i64, reference: &str) -> Value {
-    json!({"account_id": account_id, "amount_minor": amount_minor, "currency": "EUR",
-           "reference": reference})
-}
-
 /// Pays `amount_minor` out of `account_id` as `admin`; returns the transaction.
 async fn pay_out(app: &TestApp, admin: &str, account_id: &str, amount_minor: i64) -> Value {
-    app.post(
-        "/api/v1/payouts",
-        Some(admin),
-        payout_body(account_id, amount_minor, "SEPA-TEST"),
-    )
-    .await
-    .ok(201)
+    payout(app, admin, account_id, amount_minor).await.ok(201)
 }
 
 /// The id of the account of this kind and owner.
@@ -661,7 +638,7 @@ impl Workload {
                     Call::post(
                         "/api/v1/payouts",
                         &self.admin,
-                        payout_body(account, amount, &key),
+                        payout_body(account, amount),
                         key,
                     ),
                 ));

@@ -29,6 +29,28 @@ CREATE TABLE revenue_share_members (
     PRIMARY KEY (contract_id, partner_id)
 );
 
+-- Contracts awarded before the ledger existed get the agreement an award makes now, with
+-- the default fee and upstream part (500 and 300 bps; an admin may change them until the
+-- first payment): the bid's members and shares, and the projects linked to the lot's
+-- required skills, weighted by those skills' weights, the heaviest 50.
+INSERT INTO revenue_shares (contract_id, platform_fee_bps, upstream_bps, frozen, created_at, updated_at, version)
+SELECT id, 500, 300, FALSE, created_at, created_at, 1 FROM contracts;
+INSERT INTO revenue_share_members (contract_id, partner_id, position, share_bps)
+SELECT contract_id, partner_id, position, share_bps FROM contract_members;
+INSERT INTO revenue_share_projects (contract_id, project_id, position, weight)
+SELECT contract_id, project_id, position, weight FROM (
+    SELECT c.id AS contract_id, ps.project_id AS project_id,
+           CAST(ROW_NUMBER() OVER (
+               PARTITION BY c.id ORDER BY SUM(ls.weight) DESC, ps.project_id
+           ) - 1 AS INTEGER) AS position,
+           CAST(CASE WHEN SUM(ls.weight) > 1000 THEN 1000 ELSE SUM(ls.weight) END AS INTEGER) AS weight
+    FROM contracts c
+    JOIN lot_skills ls ON ls.lot_id = c.lot_id
+    JOIN project_skills ps ON ps.skill_id = ls.skill_id
+    GROUP BY c.id, ps.project_id
+) ranked
+WHERE position < 50;
+
 CREATE TABLE ledger_accounts (
     id TEXT PRIMARY KEY NOT NULL,
     kind TEXT NOT NULL

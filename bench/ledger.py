@@ -26,10 +26,18 @@ Standard library only. Subcommands:
     ledger.py verify --port P --scene scene.json
         GET /api/v1/ledger/verify as the admin: ok, what was checked, how long it took.
 
-    ledger.py reads --port P --scene scene.json --account ID [--requests 2000]
-                    [--warmup 50] [--expect-entries N] [--label TEXT] [--pid --database]
+    ledger.py reads --port P --scene scene.json --account ID [--account ID2...]
+                    [--requests 2000] [--warmup 50] [--expect-entries N...] [--label TEXT...]
+                    [--pid --database] [--result FILE]
         GET /api/v1/ledger/accounts/{ID} as the admin, one at a time on one keep-alive
-        connection: median, p90, p99, max; checks `entries` when --expect-entries is given.
+        connection, N times per account; several accounts are read alternately, 50 reads
+        at a time, so that the machine's other work weighs on each alike. Median, p90,
+        p99, max per account; checks `entries` against --expect-entries.
+
+    ledger.py ratio --http RATE --ceiling TPS --target PCT
+    ledger.py read-factor --result FILE [--alone FILE] --target FACTOR
+        The verdicts: HTTP posting against the pgbench ceiling; the read of the large
+        account against the small one.
 
     ledger.py pgbench --scene scene.json --out DIR
         Writes DIR/payment.pgbench (the SQL one payment runs, as a pgbench script) and
@@ -65,6 +73,8 @@ POSTINGS_PER_PAYMENT = 8
 # Bulk-loaded transactions: one cash debit and this many credits to the target account.
 BULK_CREDITS = 10
 BUCKET_SECONDS = 5
+# Balance reads alternate between accounts in blocks of this many requests.
+READ_BLOCK = 50
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -481,9 +491,8 @@ def command_post(args):
     window_end = time.perf_counter()
     if sampler:
         sampler.recording.clear()
-    cpu_line_pending = True
     measured = [r for rs in records for r in list(rs) if window_start <= r[1] <= window_end]
-    cpu = meter.line(sum(1 for r in measured if r[3] == 201), "payment") if cpu_line_pending else None
+    cpu = meter.line(sum(1 for r in measured if r[3] == 201), "payment")
     stop.set()
     for t in threads:
         t.join(timeout=args.timeout + 5)
@@ -497,7 +506,8 @@ def command_post(args):
     rate = len(ok) / (window_end - window_start)
     errors = sum(failures.values())
     lines = [
-        f"{args.clients} clients (threads, one keep-alive connection each), {args.warmup:g} s "
+        f"{args.clients} client{'s' if args.clients > 1 else ''} (threads, one keep-alive "
+        f"connection each), {args.warmup:g} s "
         f"warm-up then {args.seconds:g} s measured ({len(everything)} payments posted in all)",
         f"payments: {rate:.1f}/s ({len(ok)} answered 201 in the window), latency "
         f"{figures_line([r[2] for r in ok])}",
@@ -506,18 +516,19 @@ def command_post(args):
     ]
     for status, data in samples.items():
         lines.append(f"    first answer {status}: {data!r}")
-    buckets = []
-    t = began
-    while t < window_end - 0.5:
-        upper = min(t + BUCKET_SECONDS, window_end)
-        inside = [r for r in everything if t <= r[1] < upper and r[3] == 201]
+    bounds = [began, window_start]
+    while bounds[-1] < window_end - 0.5:
+        bounds.append(min(bounds[-1] + BUCKET_SECONDS, window_end))
+    timeline = []
+    for lower, upper in zip(bounds, bounds[1:]):
+        inside = [r for r in everything if lower <= r[1] < upper and r[3] == 201]
         lat = sorted(r[2] for r in inside)
-        mark = "" if t >= window_start - 0.01 else " (warm-up)"
-        buckets.append(f"{t - began:4.0f}-{upper - began:<3.0f}s {len(inside) / (upper - t):6.1f}/s "
-                       f"p50 {percentile(lat, 0.5) if lat else 0:6.1f} ms{mark}")
-        t = upper
+        timeline.append(f"{lower - began:3.0f}-{upper - began:3.0f} s: {len(inside) / (upper - lower):6.1f}/s, "
+                        f"p50 {percentile(lat, 0.5) if lat else 0:.1f} ms"
+                        + (" (warm-up)" if lower < window_start else ""))
     lines.append("timeline (payments/s answered 201, median latency), from the first request:")
-    lines.extend("    " + b for b in buckets)
+    for i in range(0, len(timeline), 3):
+        lines.append("    " + "; ".join(timeline[i:i + 3]))
     if cpu:
         lines.append(cpu)
     if sampler:
@@ -555,34 +566,353 @@ def command_verify(args):
 
 
 def command_reads(args):
+    """Reads each account in turn, in blocks of READ_BLOCK requests, so that whatever else
+    the machine does weighs on every account alike."""
     scene = load_scene(args.scene)
     client = Client(args.port, token=scene["admin_token"])
+    accounts = args.account
+    labels = (args.label or []) + [f"account {a}" for a in accounts[len(args.label or []):]]
+    expected = (args.expect_entries or []) + [None] * len(accounts)
     meter = CpuMeter(args.pid, args.database)
-    path = f"/api/v1/ledger/accounts/{args.account}"
-    latencies, statuses, last = [], Counter(), None
-    for i in range(args.warmup + args.requests):
-        if i == args.warmup:
-            meter.begin()
-        status, data, elapsed = client.request("GET", path)
-        if i >= args.warmup:
-            statuses[status] += 1
-            latencies.append(elapsed)
-        last = (status, data)
-    cpu = meter.line(args.requests)
-    line = f"{args.label}: {args.requests} reads, {figures_line(latencies)}"
-    if statuses.keys() != {200}:
-        line += f"; statuses {dict(statuses)}: {last[1][:200]!r}"
-    elif args.expect_entries is not None:
-        account = json.loads(last[1])
-        line += f"; entries {account['entries']:,}, balance {account['balance_minor']:,}"
-        if account["entries"] != args.expect_entries:
-            line += f" (expected {args.expect_entries:,} entries)"
+    latencies = [[] for _ in accounts]
+    statuses = [Counter() for _ in accounts]
+    last = [None for _ in accounts]
+    for n, account in enumerate(accounts):
+        for _ in range(args.warmup):
+            client.request("GET", f"/api/v1/ledger/accounts/{account}")
+    meter.begin()
+    done = 0
+    while done < args.requests:
+        block = min(READ_BLOCK, args.requests - done)
+        for n, account in enumerate(accounts):
+            for _ in range(block):
+                status, data, elapsed = client.request("GET", f"/api/v1/ledger/accounts/{account}")
+                statuses[n][status] += 1
+                latencies[n].append(elapsed)
+                last[n] = (status, data)
+        done += block
+    cpu = meter.line(args.requests * len(accounts))
+    lines, results = [], []
+    interleaved = (f", interleaved with {len(accounts) - 1} other account in blocks of {READ_BLOCK}"
+                   if len(accounts) > 1 else "")
+    for n, label in enumerate(labels):
+        line = f"balance read, {label}: {args.requests} reads{interleaved}, {figures_line(latencies[n])}"
+        if statuses[n].keys() != {200}:
+            line += f"; statuses {dict(statuses[n])}: {last[n][1][:200]!r}"
+        else:
+            account = json.loads(last[n][1])
+            line += f"; entries {account['entries']:,}, balance {account['balance_minor']:,}"
+            if expected[n] is not None and account["entries"] != expected[n]:
+                line += f" (expected {expected[n]:,} entries)"
+        lines.append(line)
+        ordered = sorted(latencies[n])
+        results.append({"label": label, "p50": percentile(ordered, 0.5),
+                        "p99": percentile(ordered, 0.99)})
     if cpu:
-        line += f"\n    {cpu}"
-    print(line, flush=True)
-    append_summary(args.summary, [line])
+        lines.append(f"    {cpu}")
+    print("\n".join(lines), flush=True)
+    append_summary(args.summary, lines)
     if args.result:
-        ordered = sorted(latencies)
         with open(args.result, "w", encoding="utf-8") as out:
-            json.dump({"p50": percentile(ordered, 0.5), "p99": percentile(ordered, 0.99)}, out)
+            json.dump(results, out)
     return 0
+
+
+# --------------------------------------------------------------------------- pgbench
+
+# The columns diesel selects (`Selectable`), as the statements name them.
+ACCOUNT_COLUMNS = ", ".join(f'"ledger_accounts"."{c}"' for c in (
+    "id", "kind", "owner_id", "currency", "account_key", "balance_minor", "entries",
+    "created_at", "updated_at"))
+USER_COLUMNS = ", ".join(f'"users"."{c}"' for c in (
+    "id", "email", "password_hash", "role", "partner_id", "buyer_id", "active",
+    "token_generation", "created_at", "updated_at", "version"))
+KEY_COLUMNS = ", ".join(f'"idempotency_keys"."{c}"' for c in (
+    "scope", "idempotency_key", "fingerprint", "state", "response_status", "response_headers",
+    "response_body", "created_at"))
+CONTRACT_COLUMNS = ", ".join(f'"contracts"."{c}"' for c in (
+    "id", "tender_id", "lot_id", "bid_id", "buyer_id", "value_minor", "currency", "created_at",
+    "updated_at", "version"))
+SHARE_COLUMNS = ", ".join(f'"revenue_shares"."{c}"' for c in (
+    "contract_id", "platform_fee_bps", "upstream_bps", "frozen", "created_at", "updated_at",
+    "version"))
+# What the service stores as the answer of a payment (its JSON is about 1,700 bytes).
+RESPONSE_BYTES = 1700
+
+PGBENCH_HEADER = """\
+-- One payment on PostgreSQL, statement for statement as ose-api sends it (captured with
+-- log_statement = 'all' from the release server built at commit 622cd1e, 2026-12-01, and
+-- read in the code named before each statement), for pgbench -M prepared. Written by
+-- bench/ledger.py pgbench; bench/ledger runs it. When record_payment changes what it
+-- sends, change this script with it (capture: ALTER DATABASE ... SET log_statement =
+-- 'all', restart the server, post one payment, read the server's log).
+--
+-- What differs from the service, and why:
+--  * ids and hashes are placeholders computed in SQL: the transaction's id is an md5 made
+--    a uuid, its hash md5('a' || seq) || md5('b' || seq) (64 hex digits, what the head's
+--    trigger compares), its prev_hash the head's; the split uses the agreement's figures
+--    (fee rounded down, upstream rounded up, parts by weight and share, the last part
+--    taking the rest) so that the postings balance, as the trigger checks;
+--  * timestamps are localtimestamp where the service binds its clock's value, and the
+--    purge's bound is computed in SQL (the service binds now - 24 h);
+--  * the new balances come from the account rows read in the same transaction (\\gset),
+--    as the service computes them in Rust from the same rows;
+--  * the ledger_transactions INSERT ends with RETURNING (to reuse the id; same round trip);
+--  * every statement is prepared once per client (-M prepared), where diesel sends many
+--    of them unnamed (parsed and planned each time: the sql_query locks, the INSERTs and
+--    UPDATEs) and caches the others;
+--  * left out: the three `SELECT 1` the pool sends when it hands out a connection (r2d2's
+--    test_on_check_out, src/db/mod.rs Db::new), one per part below.
+"""
+
+
+def command_pgbench(args):
+    scene = load_scene(args.scene)
+    weights, shares = scene["weights"], scene["shares"]
+    fee_bps, up_bps = scene["platform_fee_bps"], scene["upstream_bps"]
+    total_weight = sum(weights)
+    os.makedirs(args.out, exist_ok=True)
+    q = []
+    q.append(PGBENCH_HEADER)
+    q.append(f"""\\set amount random(1000000, 1099999)
+\\set key random(1, 999999999999999)
+-- The split (src/domain/ledger.rs split_payment, simplified: see above).
+\\set fee :amount * {fee_bps} / 10000
+\\set up (:amount * {up_bps} + 9999) / 10000""")
+    parts = [f"fund{i}" for i in range(len(weights))]
+    for i, w in enumerate(weights[:-1]):
+        q.append(f"\\set fund{i} :up * {w} / {total_weight}")
+    q.append(f"\\set fund{len(weights) - 1} :up - " + " - ".join(f":fund{i}" for i in range(len(weights) - 1)))
+    q.append("\\set rest :amount - :fee - :up")
+    for i, share in enumerate(shares[:-1]):
+        q.append(f"\\set pay{i} :rest * {share} / 10000")
+    q.append(f"\\set pay{len(shares) - 1} :rest - " + " - ".join(f":pay{i}" for i in range(len(shares) - 1)))
+    parts = [("cash", ":amount", "debit"), ("fees", ":fee", "credit")] + [
+        (f"fund{i}", f":fund{i}", "credit") for i in range(len(weights))] + [
+        (f"pay{i}", f":pay{i}", "credit") for i in range(len(shares))]
+    q.append(f"""
+-- 1. Who calls: src/auth/principal.rs authenticate -> src/service/sessions.rs principal_for
+--    -> src/db/users.rs find (its own pool checkout, no transaction).
+SELECT {USER_COLUMNS} FROM "users" WHERE ("users"."id" = :user_id) LIMIT 1;
+
+-- 2. The Idempotency-Key's claim, a write transaction of its own: src/service/idempotency.rs
+--    once -> Db::write (src/db/mod.rs write_transaction: BEGIN ... COMMIT) -> claim.
+BEGIN;
+-- src/db/idempotency.rs purge (keys older than rules::RETENTION_HOURS = 24)
+DELETE FROM "idempotency_keys" WHERE ("idempotency_keys"."created_at" < localtimestamp - interval '24 hours');
+-- src/db/idempotency.rs find
+SELECT {KEY_COLUMNS} FROM "idempotency_keys" WHERE (("idempotency_keys"."scope" = :scope) AND ("idempotency_keys"."idempotency_key" = :key::text)) LIMIT 1;
+-- src/db/idempotency.rs claim
+INSERT INTO "idempotency_keys" ("scope", "idempotency_key", "fingerprint", "state", "created_at") VALUES (:scope, :key::text, :fingerprint, 'in_flight', localtimestamp);
+COMMIT;
+
+-- 3. The payment and the key's completion, one write transaction: src/service/idempotency.rs
+--    once -> Db::write -> src/service/ledger.rs record_payment, post, then
+--    src/db/idempotency.rs complete.
+BEGIN;
+-- src/db/mod.rs lock(Lockable::Contracts): payments on one contract queue here (this
+-- benchmark has one contract: every payment waits here, then holds the lock to COMMIT)
+SELECT 1 AS locked FROM contracts WHERE id = :contract FOR UPDATE;
+-- src/db/contracts.rs find, then with_members
+SELECT {CONTRACT_COLUMNS} FROM "contracts" WHERE ("contracts"."id" = :contract) LIMIT 1;
+SELECT "contract_members"."contract_id", "contract_members"."partner_id", "contract_members"."position", "contract_members"."share_bps" FROM "contract_members" WHERE ("contract_members"."contract_id" = ANY(ARRAY[:contract::text])) ORDER BY "contract_members"."contract_id" ASC, "contract_members"."position" ASC;
+-- src/db/revenue_shares.rs find: the agreement, its projects, its members
+SELECT {SHARE_COLUMNS} FROM "revenue_shares" WHERE ("revenue_shares"."contract_id" = :contract) LIMIT 1;
+SELECT "revenue_share_projects"."contract_id", "revenue_share_projects"."project_id", "revenue_share_projects"."position", "revenue_share_projects"."weight" FROM "revenue_share_projects" WHERE ("revenue_share_projects"."contract_id" = :contract) ORDER BY "revenue_share_projects"."position" ASC;
+SELECT "revenue_share_members"."contract_id", "revenue_share_members"."partner_id", "revenue_share_members"."position", "revenue_share_members"."share_bps" FROM "revenue_share_members" WHERE ("revenue_share_members"."contract_id" = :contract) ORDER BY "revenue_share_members"."position" ASC;
+-- src/db/ledger.rs lock_head, once the split is known: every posting transaction (payments
+-- on any contract, payouts, reversals) queues here
+SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE \\gset head_
+\\set seq :head_seq + 1
+-- src/service/ledger.rs open_account -> src/db/ledger.rs account_by_key, once per leg:
+-- cash, the platform's fees, each project's fund, each member's payable""")
+    for name, _, _ in parts:
+        q.append(f'SELECT {ACCOUNT_COLUMNS} FROM "ledger_accounts" WHERE ("ledger_accounts"."account_key" = :k_{name}) LIMIT 1 \\gset {name}_')
+    q.append("""-- src/db/revenue_shares.rs freeze (after the first payment it changes no row)
+UPDATE "revenue_shares" SET "frozen" = true, "updated_at" = localtimestamp, "version" = ("revenue_shares"."version" + 1) WHERE (("revenue_shares"."contract_id" = :contract) AND ("revenue_shares"."frozen" = false));
+-- src/service/ledger.rs post -> src/db/ledger.rs insert_transaction: the transaction...
+INSERT INTO "ledger_transactions" ("id", "seq", "kind", "contract_id", "reverses_id", "reference", "received_on", "recorded_at", "recorded_by", "prev_hash", "hash") VALUES (md5('pgbench-' || :seq::text)::uuid::text, :seq, 'payment', :contract, DEFAULT, 'PGBENCH-' || :seq::text, current_date, localtimestamp, :user_id, :head_hash, md5('a' || :seq::text) || md5('b' || :seq::text)) RETURNING "id", "hash" \\gset tx_
+-- ... and its postings, one INSERT each (MultiConnection has no batch insert)""")
+    for position, (name, amount, direction) in enumerate(parts):
+        sign = "+"
+        q.append(f"\\set {name}_after :{name}_balance_minor {sign} {amount}")
+        q.append(f'INSERT INTO "ledger_postings" ("transaction_id", "position", "account_id", "direction", "amount_minor", "currency", "seq", "balance_after_minor") VALUES (:tx_id, {position}, :{name}_id, \'{direction}\', {amount}, :currency, :seq, :{name}_after);')
+    q.append("-- src/db/ledger.rs set_balance, once per account")
+    for name, _, _ in parts:
+        q.append(f'UPDATE "ledger_accounts" SET "balance_minor" = :{name}_after, "entries" = :{name}_entries + 1, "updated_at" = localtimestamp WHERE ("ledger_accounts"."id" = :{name}_id);')
+    q.append(f"""-- src/db/ledger.rs advance_head (its trigger, ledger_head_advances, checks the new head)
+UPDATE "ledger_head" SET "seq" = :seq, "hash" = :tx_hash WHERE ("ledger_head"."id" = 1);
+-- src/db/idempotency.rs complete: the answer kept for retries (about {RESPONSE_BYTES} bytes)
+UPDATE "idempotency_keys" SET "state" = 'completed', "response_status" = 201, "response_headers" = '{{"location":"/api/v1/ledger/transactions/' || :tx_id || '","etag":"' || :tx_id || '.1"}}', "response_body" = repeat('x', {RESPONSE_BYTES}) WHERE (("idempotency_keys"."scope" = :scope) AND ("idempotency_keys"."idempotency_key" = :key::text));
+COMMIT;
+""")
+    # Every credit-side account is credit-normal and cash debit-normal: each balance grows.
+    script = "\n".join(q)
+    with open(os.path.join(args.out, "payment.pgbench"), "w", encoding="utf-8") as out:
+        out.write(script)
+    currency = scene["currency"]
+    keys = {"cash": f"cash:-:{currency}", "fees": f"platform_fees:-:{currency}"}
+    for i, project in enumerate(scene["projects"]):
+        keys[f"fund{i}"] = f"project_fund:{project}:{currency}"
+    for i, partner in enumerate(scene["partners"]):
+        keys[f"pay{i}"] = f"partner_payable:{partner}:{currency}"
+    defines = {"contract": scene["contract_id"], "user_id": scene["buyer_user_id"],
+               "scope": f"user:{scene['buyer_user_id']}", "currency": currency,
+               "fingerprint": "0" * 64}
+    defines.update({f"k_{name}": key for name, key in keys.items()})
+    with open(os.path.join(args.out, "defines"), "w", encoding="utf-8") as out:
+        out.write("".join(f"-D{name}={value}\n" for name, value in defines.items()))
+    statements = sum(1 for line in script.splitlines()
+                     if line and not line.startswith(("--", "\\set")))
+    print(f"pgbench script: {statements} statements per payment ({args.out}/payment.pgbench)")
+    return 0
+
+
+# --------------------------------------------------------------------------- bulk load
+
+BULK_SQL = """\
+-- Adds postings to one account for the balance-read step of bench/ledger: :transactions
+-- transactions (kind payment, no contract, currency USD so that the EUR accounts of the
+-- HTTP run are untouched), each one debit of cash USD and """ + str(BULK_CREDITS) + """ credits to the
+-- target account, chained after the head (placeholder md5 hashes: GET /ledger/verify
+-- reports the chain broken from the first of them on). The stored balances, entry counts
+-- and the head are updated to match, so the rows are consistent for reading; the head's
+-- trigger and the foreign keys' triggers are off for the load (session_replication_role).
+-- psql variables: target (account id), owner (partner id), cash (account id of cash USD),
+-- recorded_by (user id), transactions.
+\\set ON_ERROR_STOP on
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO ledger_accounts (id, kind, owner_id, currency, account_key, balance_minor, entries, created_at, updated_at)
+VALUES (:'cash', 'cash', NULL, 'USD', 'cash:-:USD', 0, 0, localtimestamp, localtimestamp),
+       (:'target', 'partner_payable', :'owner', 'USD', 'partner_payable:' || :'owner' || ':USD', 0, 0, localtimestamp, localtimestamp)
+ON CONFLICT (id) DO NOTHING;
+SELECT seq AS head_seq, hash AS head_hash FROM ledger_head WHERE id = 1 FOR UPDATE \\gset
+SELECT balance_minor AS target_balance, entries AS target_entries FROM ledger_accounts WHERE id = :'target' \\gset
+SELECT balance_minor AS cash_balance, entries AS cash_entries FROM ledger_accounts WHERE id = :'cash' \\gset
+INSERT INTO ledger_transactions (id, seq, kind, contract_id, reverses_id, reference, received_on, recorded_at, recorded_by, prev_hash, hash)
+SELECT md5('bulk-' || s)::uuid::text, s, 'payment', NULL, NULL, 'BULK-' || s, current_date, localtimestamp, :'recorded_by',
+       CASE WHEN s = :head_seq + 1 THEN :'head_hash' ELSE md5('bulk-a' || (s - 1)) || md5('bulk-b' || (s - 1)) END,
+       md5('bulk-a' || s) || md5('bulk-b' || s)
+FROM generate_series(:head_seq + 1, :head_seq + :transactions) AS s;
+INSERT INTO ledger_postings (transaction_id, position, account_id, direction, amount_minor, currency, seq, balance_after_minor)
+SELECT md5('bulk-' || s)::uuid::text, p,
+       CASE WHEN p = 0 THEN :'cash' ELSE :'target' END,
+       CASE WHEN p = 0 THEN 'debit' ELSE 'credit' END,
+       CASE WHEN p = 0 THEN """ + str(100 * BULK_CREDITS) + """ ELSE 100 END, 'USD', s,
+       CASE WHEN p = 0 THEN :cash_balance + (s - :head_seq) * """ + str(100 * BULK_CREDITS) + """
+            ELSE :target_balance + ((s - :head_seq - 1) * """ + str(BULK_CREDITS) + """ + p) * 100 END
+FROM generate_series(:head_seq + 1, :head_seq + :transactions) AS s, generate_series(0, """ + str(BULK_CREDITS) + """) AS p;
+UPDATE ledger_accounts SET balance_minor = balance_minor + :transactions * """ + str(100 * BULK_CREDITS) + """,
+       entries = entries + :transactions, updated_at = localtimestamp WHERE id = :'cash';
+UPDATE ledger_accounts SET balance_minor = balance_minor + :transactions * """ + str(100 * BULK_CREDITS) + """,
+       entries = entries + :transactions * """ + str(BULK_CREDITS) + """, updated_at = localtimestamp WHERE id = :'target';
+UPDATE ledger_head SET seq = :head_seq + :transactions,
+       hash = md5('bulk-a' || (:head_seq + :transactions)) || md5('bulk-b' || (:head_seq + :transactions))
+WHERE id = 1;
+COMMIT;
+"""
+
+
+def command_bulk_sql(args):
+    with open(args.out, "w", encoding="utf-8") as out:
+        out.write(BULK_SQL)
+    return 0
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def command_ratio(args):
+    ratio = 100 * args.http / args.ceiling
+    line = (f"HTTP posting on PostgreSQL {args.http:.1f}/s = {ratio:.0f} % of the pgbench "
+            f"ceiling {args.ceiling:.1f}/s  [target >= {args.target:g} %: "
+            f"{'PASS' if ratio >= args.target else 'FAIL'}]")
+    print(line)
+    append_summary(args.summary, [line])
+    return 0
+
+
+def command_read_factor(args):
+    """The read of the large account against the small one, read alternately (the first
+    two results of --result), and against the small one read alone before (--alone)."""
+    with open(args.result, encoding="utf-8") as f:
+        small, large = json.load(f)[:2]
+    factor = large["p50"] / small["p50"]
+    lines = [f"balance read at {large['label']} vs {small['label']}, read alternately: median "
+             f"{large['p50']:.2f} / {small['p50']:.2f} ms = {factor:.2f}x (p99 "
+             f"{large['p99']:.2f} / {small['p99']:.2f} ms = {large['p99'] / small['p99']:.2f}x)  "
+             f"[target median within {args.target:g}x: {'PASS' if factor <= args.target else 'FAIL'}]"]
+    if args.alone:
+        with open(args.alone, encoding="utf-8") as f:
+            alone = json.load(f)[0]
+        lines.append(f"    against {alone['label']} read alone, before the large load: median "
+                     f"{large['p50'] / alone['p50']:.2f}x, p99 {large['p99'] / alone['p99']:.2f}x")
+    print("\n".join(lines))
+    append_summary(args.summary, lines)
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    setup = sub.add_parser("setup", help="build the awarded contract through the API")
+    setup.add_argument("--port", type=int, required=True)
+    setup.add_argument("--out", required=True)
+    post = sub.add_parser("post", help="post payments from concurrent clients")
+    post.add_argument("--port", type=int, required=True)
+    post.add_argument("--scene", required=True)
+    post.add_argument("--clients", type=int, default=16)
+    post.add_argument("--warmup", type=float, default=5)
+    post.add_argument("--seconds", type=float, default=20)
+    post.add_argument("--timeout", type=float, default=60)
+    post.add_argument("--pid", type=int, help="the server's pid: shows who used the CPU")
+    post.add_argument("--database", help="its PostgreSQL database: counts its backends")
+    post.add_argument("--pg-url", help="samples the database's pg_stat_activity")
+    post.add_argument("--summary", help="file to append the figures to")
+    post.add_argument("--result", help="file to write the figures to, as JSON")
+    verify = sub.add_parser("verify", help="GET /api/v1/ledger/verify")
+    verify.add_argument("--port", type=int, required=True)
+    verify.add_argument("--scene", required=True)
+    verify.add_argument("--summary")
+    reads = sub.add_parser("reads", help="time sequential reads of one account")
+    reads.add_argument("--port", type=int, required=True)
+    reads.add_argument("--scene", required=True)
+    reads.add_argument("--account", required=True, action="append",
+                       help="an account to read (repeat it: the accounts are read alternately)")
+    reads.add_argument("--requests", type=int, default=2000, help="reads per account")
+    reads.add_argument("--warmup", type=int, default=50)
+    reads.add_argument("--expect-entries", type=int, action="append")
+    reads.add_argument("--label", action="append")
+    reads.add_argument("--pid", type=int)
+    reads.add_argument("--database")
+    reads.add_argument("--summary")
+    reads.add_argument("--result")
+    pgbench = sub.add_parser("pgbench", help="write the pgbench script of one payment")
+    pgbench.add_argument("--scene", required=True)
+    pgbench.add_argument("--out", required=True)
+    bulk = sub.add_parser("bulk-sql", help="write the psql script of the bulk load")
+    bulk.add_argument("--out", required=True)
+    ratio = sub.add_parser("ratio", help="the HTTP rate against the pgbench ceiling")
+    ratio.add_argument("--http", type=float, required=True)
+    ratio.add_argument("--ceiling", type=float, required=True)
+    ratio.add_argument("--target", type=float, required=True, help="least ratio, in %%")
+    ratio.add_argument("--summary")
+    factor = sub.add_parser("read-factor", help="the read at 1,000,000 against 10,000 entries")
+    factor.add_argument("--result", required=True,
+                        help="--result of the reads of the small then the large account")
+    factor.add_argument("--alone", help="--result of the small account read alone")
+    factor.add_argument("--target", type=float, required=True, help="largest factor")
+    factor.add_argument("--summary")
+    args = parser.parse_args()
+    commands = {"setup": command_setup, "post": command_post, "verify": command_verify,
+                "reads": command_reads, "pgbench": command_pgbench, "bulk-sql": command_bulk_sql,
+                "ratio": command_ratio, "read-factor": command_read_factor}
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

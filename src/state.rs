@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::{Config, Limits, RevenueShareDefaults};
 use crate::db::Db;
 use crate::domain::checkpoint::Signer;
 use crate::service::hashing::Hashing;
+use crate::service::ledger;
 
 /// Cheap to clone: every field is shared.
 #[derive(Clone)]
@@ -27,6 +30,8 @@ pub struct AppState {
     pub revenue_share: RevenueShareDefaults,
     /// Signs the ledger's checkpoints.
     pub ledger_signer: Arc<Signer>,
+    /// Turns to post to the ledger (`service::ledger::POSTING_TURNS`).
+    pub posting_turns: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -44,6 +49,7 @@ impl AppState {
             value_chain_margin_bps: config.value_chain_margin_bps,
             revenue_share: config.revenue_share,
             ledger_signer: config.ledger_signer.clone(),
+            posting_turns: Arc::new(Semaphore::new(ledger::POSTING_TURNS)),
         }
     }
 }

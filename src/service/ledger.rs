@@ -442,6 +442,32 @@ pub fn chain_entry<'a>(
     })
 }
 
+/// How many postings may hold a database connection at once, per process. Postings go
+/// one at a time anyway (the head's lock); more would only hold connections while they
+/// wait, which other requests need.
+pub const POSTING_TURNS: usize = 2;
+
+/// How long a posting waits for its turn before the caller is told to retry (503).
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs a posting's `work` once a turn is free, as one write transaction made at most
+/// once per idempotency key (see [`idempotency::once`]).
+async fn on_turn<F>(state: &AppState, keyed: Option<Keyed>, mut work: F) -> ServiceResult<Answer>
+where
+    F: FnMut(&mut DbConnection) -> ServiceResult<Recorded> + Send + 'static,
+{
+    let turn = tokio::time::timeout(TURN_WAIT, state.posting_turns.clone().acquire_owned())
+        .await
+        .map_err(|_| ServiceError::Overloaded)?
+        .map_err(|e| ServiceError::Internal(format!("posting turns: {e}")))?;
+    idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
+        // The work holds the turn: a client that goes away frees no turn still posting.
+        let _held = &turn;
+        work(conn)
+    })
+    .await
+}
+
 /// The answer to a posting: 201, the transaction's place and tag, the transaction.
 fn created(transaction: db::ledger::Transaction) -> ServiceResult<Recorded> {
     let location = format!("/api/v1/ledger/transactions/{}", transaction.row.id);
@@ -463,7 +489,7 @@ pub async fn record_payment(
     let found = findings_of(&body);
     let principal = principal.clone();
     let clock = state.clock.clone();
-    idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
+    on_turn(state, keyed, move |conn| {
         // The contract first (its agreement cannot change meanwhile), the ledger's head
         // only once the split is known: postings wait for each other no longer than
         // posting takes. Only payments take both locks, always in this order.
@@ -588,7 +614,7 @@ pub async fn record_payout(
     let found = findings_of(&body);
     let principal = principal.clone();
     let clock = state.clock.clone();
-    idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
+    on_turn(state, keyed, move |conn| {
         let head = db::ledger::lock_head(conn)?;
         let mut findings = Findings::new(found.clone());
         let account = db::ledger::find_account(conn, &body.account_id)?;
@@ -672,7 +698,7 @@ pub async fn reverse_transaction(
     let found = findings_of(&body);
     let principal = principal.clone();
     let clock = state.clock.clone();
-    idempotency::once(&state.db, keyed, state.clock.now_naive(), move |conn| {
+    on_turn(state, keyed, move |conn| {
         let head = db::ledger::lock_head(conn)?;
         let original = db::ledger::find_transaction(conn, &transaction_id)?.ok_or_else(|| {
             ServiceError::NotFound(format!("no ledger transaction `{transaction_id}`"))

@@ -760,6 +760,20 @@ pub struct AccountListQuery {
     pub currency: Option<String>,
 }
 
+/// A `currency` query parameter, checked as the document states it.
+fn checked_currency(currency: &str) -> ServiceResult<()> {
+    if crate::domain::money::is_currency(currency) {
+        Ok(())
+    } else {
+        Err(BadParameter {
+            parameter: "currency",
+            code: "currency",
+            detail: "must be an ISO 4217 currency code such as EUR".to_owned(),
+        }
+        .into())
+    }
+}
+
 /// The accounts the caller may read, in creation order: every account for admins, a
 /// partner's payables, a buyer's receivables.
 pub async fn list_accounts(
@@ -769,6 +783,9 @@ pub async fn list_accounts(
     page: Page,
 ) -> ServiceResult<Slice<Account>> {
     let view = super::contracts::view_of(principal)?;
+    if let Some(currency) = &query.currency {
+        checked_currency(currency)?;
+    }
     let filter = AccountFilter {
         kind: query.kind.map(|kind| kind.as_str().to_owned()),
         owner_id: query.owner_id,
@@ -1474,14 +1491,7 @@ pub async fn transparency(
     let currency = query
         .currency
         .unwrap_or_else(|| crate::domain::money::DEFAULT_CURRENCY.to_owned());
-    if !crate::domain::money::is_currency(&currency) {
-        return Err(BadParameter {
-            parameter: "currency",
-            code: "currency",
-            detail: "must be an ISO 4217 currency code such as EUR".to_owned(),
-        }
-        .into());
-    }
+    checked_currency(&currency)?;
     state
         .db
         .run(move |conn| {

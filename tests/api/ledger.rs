@@ -2366,3 +2366,22 @@ async fn the_transparency_report_refuses_a_bad_currency_or_period() {
     assert_eq!(dollars["projects"], json!([]));
     assert_eq!(dollars["totals"]["paid_minor"], 0);
 }
+
+#[actix_web::test]
+async fn an_account_list_refuses_a_currency_that_is_not_one() {
+    let app = TestApp::spawn().await;
+    let ledger = LedgerScene::new(&app, "ACCOUNTS-CURRENCY").await;
+    pay(&app, &ledger, 1_000).await;
+    let admin = Some(ledger.scene.admin.as_str());
+    let refused = app
+        .get(&format!("{LEDGER}/accounts?currency=AAA"), admin)
+        .await
+        .problem(400);
+    assert_eq!(refused["errors"][0]["parameter"], "currency", "{refused}");
+    let euros = app
+        .get(&format!("{LEDGER}/accounts?currency=EUR"), admin)
+        .await
+        .ok(200);
+    // Cash, the fee, two project funds and two member payables.
+    assert_eq!(euros["items"].as_array().map(Vec::len), Some(6));
+}

@@ -30,7 +30,7 @@ pub struct AppState {
     pub revenue_share: RevenueShareDefaults,
     /// Signs the ledger's checkpoints.
     pub ledger_signer: Arc<Signer>,
-    /// Turns to post to the ledger (`service::ledger::POSTING_TURNS`).
+    /// Turns to post to the ledger (`service::ledger::posting_turns`).
     pub posting_turns: Arc<Semaphore>,
 }
 
@@ -49,7 +49,7 @@ impl AppState {
             value_chain_margin_bps: config.value_chain_margin_bps,
             revenue_share: config.revenue_share,
             ledger_signer: config.ledger_signer.clone(),
-            posting_turns: Arc::new(Semaphore::new(ledger::POSTING_TURNS)),
+            posting_turns: Arc::new(Semaphore::new(ledger::posting_turns(config.backend))),
         }
     }
 }

@@ -19,7 +19,7 @@ use super::{
 use crate::db::ledger::{
     AccountFilter, AccountRow, CheckpointRow, Head, PostingRow, TransactionFilter, TransactionRow,
 };
-use crate::db::{self, DbConnection, Lockable};
+use crate::db::{self, Backend, DbConnection, Lockable};
 use crate::domain::access::{self, ContractView, Principal};
 use crate::domain::checkpoint::{self, Signer};
 use crate::domain::ledger::{
@@ -443,9 +443,16 @@ pub fn chain_entry<'a>(
 }
 
 /// How many postings may hold a database connection at once, per process. Postings go
-/// one at a time anyway (the head's lock); more would only hold connections while they
-/// wait, which other requests need.
-pub const POSTING_TURNS: usize = 2;
+/// one at a time anyway (the head's lock); more would only hold connections that other
+/// requests need (BENCHMARKS.md, "posting turns"). PostgreSQL queues waiters at the
+/// lock in order, and a few queued there keep it busy; SQLite's waiting writers sleep
+/// and retry, so fewer of them make a shorter tail.
+pub fn posting_turns(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => 4,
+        Backend::Sqlite => 2,
+    }
+}
 
 /// How long a posting waits for its turn before the caller is told to retry (503).
 const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -13,12 +13,13 @@ use super::schema::{
     ledger_transactions,
 };
 use crate::domain::access::ContractView;
+use crate::domain::ledger::{AccountKind, Direction, TransactionKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ledger_accounts)]
 pub struct AccountRow {
     pub id: String,
-    pub kind: String,
+    pub kind: AccountKind,
     pub owner_id: Option<String>,
     pub currency: String,
     pub account_key: String,
@@ -33,7 +34,7 @@ pub struct AccountRow {
 pub struct TransactionRow {
     pub id: String,
     pub seq: i64,
-    pub kind: String,
+    pub kind: TransactionKind,
     pub contract_id: Option<String>,
     pub reverses_id: Option<String>,
     pub reference: String,
@@ -50,7 +51,7 @@ pub struct PostingRow {
     pub transaction_id: String,
     pub position: i32,
     pub account_id: String,
-    pub direction: String,
+    pub direction: Direction,
     pub amount_minor: i64,
     pub currency: String,
     pub seq: i64,
@@ -155,7 +156,7 @@ pub fn set_balance(
 
 #[derive(Debug, Default)]
 pub struct AccountFilter {
-    pub kind: Option<String>,
+    pub kind: Option<AccountKind>,
     pub owner_id: Option<String>,
     pub currency: Option<String>,
 }
@@ -175,17 +176,17 @@ pub fn list_accounts(
         ContractView::All => {}
         ContractView::Buyer(buyer_id) => {
             query = query
-                .filter(ledger_accounts::kind.eq("buyer_receivable"))
+                .filter(ledger_accounts::kind.eq(AccountKind::BuyerReceivable.as_str()))
                 .filter(ledger_accounts::owner_id.eq(buyer_id.clone()));
         }
         ContractView::Member(partner_id) => {
             query = query
-                .filter(ledger_accounts::kind.eq("partner_payable"))
+                .filter(ledger_accounts::kind.eq(AccountKind::PartnerPayable.as_str()))
                 .filter(ledger_accounts::owner_id.eq(partner_id.clone()));
         }
     }
     if let Some(kind) = &filter.kind {
-        query = query.filter(ledger_accounts::kind.eq(kind.clone()));
+        query = query.filter(ledger_accounts::kind.eq(kind.as_str()));
     }
     if let Some(owner_id) = &filter.owner_id {
         query = query.filter(ledger_accounts::owner_id.eq(owner_id.clone()));
@@ -206,7 +207,7 @@ pub fn list_accounts(
 #[derive(Debug, Clone, Queryable)]
 pub struct Entry {
     pub posting: PostingRow,
-    pub kind: String,
+    pub kind: TransactionKind,
     pub contract_id: Option<String>,
     pub reference: String,
     pub recorded_at: NaiveDateTime,
@@ -316,7 +317,7 @@ pub fn find_transaction(conn: &mut DbConnection, id: &str) -> QueryResult<Option
 #[derive(Debug, Default)]
 pub struct TransactionFilter {
     pub contract_id: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<TransactionKind>,
 }
 
 /// One page of the transactions in view, in seq order, after seq `after`. A buyer sees
@@ -364,7 +365,7 @@ pub fn list_transactions(
         query = query.filter(ledger_transactions::contract_id.eq(contract_id.clone()));
     }
     if let Some(kind) = &filter.kind {
-        query = query.filter(ledger_transactions::kind.eq(kind.clone()));
+        query = query.filter(ledger_transactions::kind.eq(kind.as_str()));
     }
     if let Some(after) = after {
         query = query.filter(ledger_transactions::seq.gt(after));
@@ -558,7 +559,7 @@ pub fn fund_balances_at(
     at: NaiveDateTime,
 ) -> QueryResult<Vec<(String, i64)>> {
     let funds: Vec<(String, Option<String>)> = ledger_accounts::table
-        .filter(ledger_accounts::kind.eq("project_fund"))
+        .filter(ledger_accounts::kind.eq(AccountKind::ProjectFund.as_str()))
         .filter(ledger_accounts::currency.eq(currency))
         .select((ledger_accounts::id, ledger_accounts::owner_id))
         .load(conn)?;

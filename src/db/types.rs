@@ -12,6 +12,7 @@ use crate::domain::bid::{BidStatus, MemberResponse};
 use crate::domain::directory::{
     BuyerKind, Membership, PartnerKind, PartnerStatus, ProjectRole, SkillLevel,
 };
+use crate::domain::ledger::{AccountKind, Direction, TransactionKind};
 use crate::domain::tender::{Procedure, TenderStatus};
 
 macro_rules! text_column {
@@ -50,6 +51,9 @@ text_column!(
     Membership,
     BuyerKind,
     ProjectRole,
+    AccountKind,
+    Direction,
+    TransactionKind,
 );
 
 impl<DB: Backend> FromSql<Integer, DB> for SkillLevel

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::TextEnum;
 use super::money::WHOLE_BPS;
+use super::text_enum;
 
 /// Largest amount a JavaScript client reads exactly: 2^53 − 1.
 pub const MAX_AMOUNT_MINOR: i64 = 9_007_199_254_740_991;
@@ -26,54 +26,13 @@ pub const MAX_MEMBERS: usize = 50;
 /// The whole in basis points, as the width the split computes in.
 const WHOLE: u64 = WHOLE_BPS as u64;
 
-/// `as_str`, `parse`, `ALL`, `TextEnum` and `Display` for an enum named by text. Not the
-/// crate's `text_enum!`: that one also derives the diesel column traits, and these
-/// enums stay free of the store.
-macro_rules! named_by_text {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl TextEnum for $name {
-            const NAMES: &'static [&'static str] = &[$($text),+];
-
-            fn parse(text: &str) -> Option<$name> {
-                $name::parse(text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+text_enum! {
+    /// The side of a posting.
+    Direction {
+        Debit = "debit",
+        Credit = "credit",
+    }
 }
-
-/// The side of a posting.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Debit,
-    Credit,
-}
-
-named_by_text!(Direction {
-    Debit = "debit",
-    Credit = "credit",
-});
 
 impl Direction {
     pub fn opposite(self) -> Direction {
@@ -84,31 +43,21 @@ impl Direction {
     }
 }
 
-/// What an account holds.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountKind {
-    /// Money the network holds.
-    Cash,
-    /// The platform's fees, earned.
-    PlatformFees,
-    /// What the network owes a member partner.
-    PartnerPayable,
-    /// What the network owes an upstream project.
-    ProjectFund,
-    /// What a buyer owes the network.
-    BuyerReceivable,
+text_enum! {
+    /// What an account holds.
+    AccountKind {
+        /// Money the network holds.
+        Cash = "cash",
+        /// The platform's fees, earned.
+        PlatformFees = "platform_fees",
+        /// What the network owes a member partner.
+        PartnerPayable = "partner_payable",
+        /// What the network owes an upstream project.
+        ProjectFund = "project_fund",
+        /// What a buyer owes the network.
+        BuyerReceivable = "buyer_receivable",
+    }
 }
-
-named_by_text!(AccountKind {
-    Cash = "cash",
-    PlatformFees = "platform_fees",
-    PartnerPayable = "partner_payable",
-    ProjectFund = "project_fund",
-    BuyerReceivable = "buyer_receivable",
-});
 
 impl AccountKind {
     /// The side that increases the balance: Debit for Cash and BuyerReceivable (assets),
@@ -128,22 +77,14 @@ impl AccountKind {
     }
 }
 
-/// Why a transaction was recorded.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TransactionKind {
-    Payment,
-    Payout,
-    Reversal,
+text_enum! {
+    /// Why a transaction was recorded.
+    TransactionKind {
+        Payment = "payment",
+        Payout = "payout",
+        Reversal = "reversal",
+    }
 }
-
-named_by_text!(TransactionKind {
-    Payment = "payment",
-    Payout = "payout",
-    Reversal = "reversal",
-});
 
 /// The balance after one posting: the normal side adds, the other subtracts; None on i64
 /// overflow (checked arithmetic).
@@ -483,6 +424,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+    use crate::domain::TextEnum;
 
     #[test]
     fn names_are_the_serde_names_and_parse_back() {

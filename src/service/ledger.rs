@@ -59,7 +59,7 @@ pub struct Account {
 impl From<AccountRow> for Account {
     fn from(row: AccountRow) -> Account {
         Account {
-            kind: parse_kind(&row.kind),
+            kind: row.kind,
             id: row.id,
             owner_id: row.owner_id,
             currency: row.currency,
@@ -70,11 +70,6 @@ impl From<AccountRow> for Account {
             version: row.entries + 1,
         }
     }
-}
-
-/// Stored kinds are written by this module only; the database's CHECK keeps them known.
-fn parse_kind(kind: &str) -> AccountKind {
-    AccountKind::parse(kind).unwrap_or(AccountKind::Cash)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -142,36 +137,29 @@ pub struct Transaction {
     pub version: i32,
 }
 
-impl Transaction {
-    fn new(record: db::ledger::Transaction) -> ServiceResult<Transaction> {
+impl From<db::ledger::Transaction> for Transaction {
+    fn from(record: db::ledger::Transaction) -> Transaction {
         let row = record.row;
-        let kind = TransactionKind::parse(&row.kind).ok_or_else(|| {
-            ServiceError::Internal(format!("transaction {} has kind {}", row.id, row.kind))
-        })?;
         let postings = record
             .postings
             .into_iter()
-            .map(|p| {
-                Ok(Posting {
-                    direction: Direction::parse(&p.direction).ok_or_else(|| {
-                        ServiceError::Internal(format!("a posting has direction {}", p.direction))
-                    })?,
-                    account_id: p.account_id,
-                    amount_minor: p.amount_minor,
-                    currency: p.currency,
-                    balance_after_minor: p.balance_after_minor,
-                })
+            .map(|p| Posting {
+                direction: p.direction,
+                account_id: p.account_id,
+                amount_minor: p.amount_minor,
+                currency: p.currency,
+                balance_after_minor: p.balance_after_minor,
             })
-            .collect::<ServiceResult<_>>()?;
+            .collect();
         let (reversed_by_id, updated_at) = match record.reversal {
             Some((id, at)) => (Some(id), at),
             None => (None, row.recorded_at),
         };
-        Ok(Transaction {
+        Transaction {
             version: if reversed_by_id.is_some() { 2 } else { 1 },
             id: row.id,
             seq: row.seq,
-            kind,
+            kind: row.kind,
             contract_id: row.contract_id,
             reference: row.reference,
             received_on: row.received_on,
@@ -184,7 +172,7 @@ impl Transaction {
             recorded_at: ledger::canonical_time(row.recorded_at),
             created_at: row.recorded_at.and_utc(),
             updated_at: updated_at.and_utc(),
-        })
+        }
     }
 }
 
@@ -203,20 +191,19 @@ pub struct Entry {
     pub recorded_at: DateTime<Utc>,
 }
 
-impl Entry {
-    fn new(entry: db::ledger::Entry) -> ServiceResult<Entry> {
-        let unreadable = || ServiceError::Internal("a ledger entry cannot be read".to_owned());
-        Ok(Entry {
+impl From<db::ledger::Entry> for Entry {
+    fn from(entry: db::ledger::Entry) -> Entry {
+        Entry {
             seq: entry.posting.seq,
             transaction_id: entry.posting.transaction_id,
-            kind: TransactionKind::parse(&entry.kind).ok_or_else(unreadable)?,
+            kind: entry.kind,
             contract_id: entry.contract_id,
             reference: entry.reference,
-            direction: Direction::parse(&entry.posting.direction).ok_or_else(unreadable)?,
+            direction: entry.posting.direction,
             amount_minor: entry.posting.amount_minor,
             balance_after_minor: entry.posting.balance_after_minor,
             recorded_at: entry.recorded_at.and_utc(),
-        })
+        }
     }
 }
 
@@ -310,7 +297,7 @@ fn open_account(
     }
     let account = AccountRow {
         id: db::new_id(),
-        kind: kind.as_str().to_owned(),
+        kind,
         owner_id: owner_id.map(str::to_owned),
         currency: currency.to_owned(),
         account_key: key,
@@ -349,7 +336,7 @@ fn post(
         let account = &mut accounts[index];
         let balance = ledger::apply(
             account.balance_minor,
-            parse_kind(&account.kind),
+            account.kind,
             leg.direction,
             leg.amount_minor,
         )
@@ -367,7 +354,7 @@ fn post(
             transaction_id: id.clone(),
             position: position as i32,
             account_id: account.id.clone(),
-            direction: leg.direction.as_str().to_owned(),
+            direction: leg.direction,
             amount_minor: leg.amount_minor,
             currency: account.currency.clone(),
             seq,
@@ -377,7 +364,7 @@ fn post(
     let mut row = TransactionRow {
         id,
         seq,
-        kind: draft.kind.as_str().to_owned(),
+        kind: draft.kind,
         contract_id: draft.contract_id,
         reverses_id: draft.reverses_id,
         reference: draft.reference,
@@ -387,7 +374,7 @@ fn post(
         prev_hash: head.hash,
         hash: String::new(),
     };
-    let chained = chain_entry(&row, &postings)?;
+    let chained = chain_entry(&row, &postings);
     ledger::check_balanced(&chained.postings)
         .map_err(|e| ServiceError::Internal(format!("an unbalanced transaction was built: {e}")))?;
     row.hash = ledger::chain_hash(&row.prev_hash, &chained);
@@ -412,15 +399,11 @@ fn post(
 
 /// A stored transaction as the chain hashes it (what posting, verification and anyone
 /// re-deriving hashes from the stored rows build).
-pub fn chain_entry<'a>(
-    row: &'a TransactionRow,
-    postings: &'a [PostingRow],
-) -> ServiceResult<ChainEntry<'a>> {
-    Ok(ChainEntry {
+pub fn chain_entry<'a>(row: &'a TransactionRow, postings: &'a [PostingRow]) -> ChainEntry<'a> {
+    ChainEntry {
         seq: row.seq,
         id: &row.id,
-        kind: TransactionKind::parse(&row.kind)
-            .ok_or_else(|| ServiceError::Internal(format!("unknown kind {}", row.kind)))?,
+        kind: row.kind,
         contract_id: row.contract_id.as_deref(),
         reverses_id: row.reverses_id.as_deref(),
         reference: &row.reference,
@@ -428,18 +411,14 @@ pub fn chain_entry<'a>(
         recorded_at: row.recorded_at,
         postings: postings
             .iter()
-            .map(|p| {
-                Ok(ChainPosting {
-                    account_id: &p.account_id,
-                    direction: Direction::parse(&p.direction).ok_or_else(|| {
-                        ServiceError::Internal(format!("unknown direction {}", p.direction))
-                    })?,
-                    amount_minor: p.amount_minor,
-                    currency: &p.currency,
-                })
+            .map(|p| ChainPosting {
+                account_id: &p.account_id,
+                direction: p.direction,
+                amount_minor: p.amount_minor,
+                currency: &p.currency,
             })
-            .collect::<ServiceResult<_>>()?,
-    })
+            .collect(),
+    }
 }
 
 /// How many postings may hold a database connection at once, per process. Postings go
@@ -479,7 +458,7 @@ where
 fn created(transaction: db::ledger::Transaction) -> ServiceResult<Recorded> {
     let location = format!("/api/v1/ledger/transactions/{}", transaction.row.id);
     let etag = tag(&transaction.row.id, 1);
-    Recorded::created(location, etag, &Transaction::new(transaction)?)
+    Recorded::created(location, etag, &Transaction::from(transaction))
 }
 
 /// Records a payment on a contract (its buyer or an admin) and posts its split: cash
@@ -627,7 +606,7 @@ pub async fn record_payout(
         let account = db::ledger::find_account(conn, &body.account_id)?;
         match &account {
             None => findings.add("#/account_id", NOT_FOUND, "no such ledger account"),
-            Some(account) if !parse_kind(&account.kind).pays_out() => findings.add(
+            Some(account) if !account.kind.pays_out() => findings.add(
                 "#/account_id",
                 "not_payable",
                 "payouts draw on a partner's payable or a project's fund",
@@ -717,13 +696,13 @@ pub async fn reverse_transaction(
                 format!("this transaction was already reversed by {reversal_id}"),
             ));
         }
-        if original.row.kind == TransactionKind::Reversal.as_str() {
+        if original.row.kind == TransactionKind::Reversal {
             return Err(ServiceError::refused_in(
                 "reversal",
                 "a reversal is not reversed: post the correct transaction instead",
             ));
         }
-        let undone = chain_entry(&original.row, &original.postings)?;
+        let undone = chain_entry(&original.row, &original.postings);
         let mut legs = Vec::with_capacity(undone.postings.len());
         for posting in ledger::mirror(&undone.postings) {
             let account = db::ledger::find_account(conn, posting.account_id)?.ok_or_else(|| {
@@ -794,7 +773,7 @@ pub async fn list_accounts(
         checked_currency(currency)?;
     }
     let filter = AccountFilter {
-        kind: query.kind.map(|kind| kind.as_str().to_owned()),
+        kind: query.kind,
         owner_id: query.owner_id,
         currency: query.currency,
     };
@@ -821,9 +800,7 @@ fn visible_account(
     id: &str,
 ) -> ServiceResult<AccountRow> {
     db::ledger::find_account(conn, id)?
-        .filter(|account| {
-            view.shows_account(parse_kind(&account.kind), account.owner_id.as_deref())
-        })
+        .filter(|account| view.shows_account(account.kind, account.owner_id.as_deref()))
         .ok_or_else(|| ServiceError::NotFound(format!("no ledger account `{id}`")))
 }
 
@@ -919,7 +896,12 @@ pub async fn account_entries(
             )?)
         })
         .await?;
-    Slice::of(&page, rows, |e| e.posting.seq.to_string(), Entry::new).transpose()
+    Ok(Slice::of(
+        &page,
+        rows,
+        |e| e.posting.seq.to_string(),
+        Entry::from,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -942,7 +924,7 @@ pub async fn list_transactions(
     let after = seq_after(&page)?;
     let filter = TransactionFilter {
         contract_id: query.contract_id,
-        kind: query.kind.map(|kind| kind.as_str().to_owned()),
+        kind: query.kind,
     };
     let fetch = page.fetch();
     let rows = state
@@ -953,7 +935,12 @@ pub async fn list_transactions(
             )?)
         })
         .await?;
-    Slice::of(&page, rows, |t| t.row.seq.to_string(), Transaction::new).transpose()
+    Ok(Slice::of(
+        &page,
+        rows,
+        |t| t.row.seq.to_string(),
+        Transaction::from,
+    ))
 }
 
 /// One transaction, for those who may read it (else 404).
@@ -971,7 +958,7 @@ pub async fn get_transaction(
             if !db::ledger::shows_transaction(conn, &view, &transaction)? {
                 return Err(not_found());
             }
-            Transaction::new(transaction)
+            Ok(Transaction::from(transaction))
         })
         .await
 }
@@ -1018,7 +1005,7 @@ pub fn verify_ledger(conn: &mut DbConnection) -> ServiceResult<Verification> {
             let Some(last) = batch.last() else { break };
             after = last.id.clone();
             for account in batch {
-                kinds.insert(account.id.clone(), parse_kind(&account.kind));
+                kinds.insert(account.id.clone(), account.kind);
             }
         }
         let mut walk = ChainWalk::default();
@@ -1098,8 +1085,9 @@ fn snapshot<T>(
 struct ChainWalk {
     checked: i64,
     last_seq: i64,
+    /// The hash recomputed for the last transaction walked.
     last_hash: String,
-    /// Recomputed hash of each transaction walked, by seq, when asked to keep them.
+    /// The first seq found broken, and what broke there (or at an account).
     first_broken_seq: Option<i64>,
     problem: Option<String>,
     /// Per account: balance and number of postings, from the postings.
@@ -1144,21 +1132,11 @@ impl ChainWalk {
                         format!("seq {} does not link to its predecessor", row.seq),
                     );
                 }
-                let recomputed = match chain_entry(row, postings) {
-                    Ok(entry) => {
-                        if let Err(e) = ledger::check_balanced(&entry.postings) {
-                            self.break_at(
-                                row.seq,
-                                format!("seq {} does not balance: {e}", row.seq),
-                            );
-                        }
-                        ledger::chain_hash(&self.last_hash, &entry)
-                    }
-                    Err(_) => {
-                        self.break_at(row.seq, format!("seq {} cannot be read", row.seq));
-                        String::new()
-                    }
-                };
+                let entry = chain_entry(row, postings);
+                if let Err(e) = ledger::check_balanced(&entry.postings) {
+                    self.break_at(row.seq, format!("seq {} does not balance: {e}", row.seq));
+                }
+                let recomputed = ledger::chain_hash(&self.last_hash, &entry);
                 if recomputed != row.hash {
                     self.break_at(row.seq, format!("seq {} does not match its hash", row.seq));
                 }
@@ -1180,10 +1158,7 @@ impl ChainWalk {
         kinds: &HashMap<String, AccountKind>,
     ) {
         for posting in postings {
-            let (Some(kind), Some(direction)) = (
-                kinds.get(&posting.account_id),
-                Direction::parse(&posting.direction),
-            ) else {
+            let Some(kind) = kinds.get(&posting.account_id) else {
                 self.break_at(
                     row.seq,
                     format!("seq {} posts to an unknown account", row.seq),
@@ -1191,7 +1166,7 @@ impl ChainWalk {
                 continue;
             };
             let running = self.balances.entry(posting.account_id.clone()).or_default();
-            let balance = ledger::apply(running.0, *kind, direction, posting.amount_minor);
+            let balance = ledger::apply(running.0, *kind, posting.direction, posting.amount_minor);
             match balance {
                 Some(balance) => *running = (balance, running.1 + 1),
                 None => running.1 += 1,

@@ -111,16 +111,16 @@ pub struct Settings {
 
     /// The network's governance fee on each payment, in basis points, for agreements
     /// made at award.
-    #[arg(long, env = "PLATFORM_FEE_BPS", default_value_t = 500, global = true)]
+    #[arg(long, env = "PLATFORM_FEE_BPS", default_value_t = RevenueShareDefaults::DEFAULT.platform_fee_bps, global = true)]
     pub platform_fee_bps: u32,
 
     /// The part of each payment that goes to upstream projects, in basis points, for
     /// agreements made at award.
-    #[arg(long, env = "UPSTREAM_BPS", default_value_t = 300, global = true)]
+    #[arg(long, env = "UPSTREAM_BPS", default_value_t = RevenueShareDefaults::DEFAULT.upstream_bps, global = true)]
     pub upstream_bps: u32,
 
     /// The least `upstream_bps` any agreement may have: the upstream guarantee.
-    #[arg(long, env = "UPSTREAM_FLOOR_BPS", default_value_t = 100, global = true)]
+    #[arg(long, env = "UPSTREAM_FLOOR_BPS", default_value_t = RevenueShareDefaults::DEFAULT.upstream_floor_bps, global = true)]
     pub upstream_floor_bps: u32,
 
     /// Base64 of the 32-byte Ed25519 seed that signs ledger checkpoints. Required in
@@ -192,13 +192,18 @@ pub struct RevenueShareDefaults {
     pub upstream_floor_bps: u32,
 }
 
+impl RevenueShareDefaults {
+    /// The settings' defaults (the migration that backfilled agreements used them too).
+    pub const DEFAULT: RevenueShareDefaults = RevenueShareDefaults {
+        platform_fee_bps: 500,
+        upstream_bps: 300,
+        upstream_floor_bps: 100,
+    };
+}
+
 impl Default for RevenueShareDefaults {
     fn default() -> RevenueShareDefaults {
-        RevenueShareDefaults {
-            platform_fee_bps: 500,
-            upstream_bps: 300,
-            upstream_floor_bps: 100,
-        }
+        RevenueShareDefaults::DEFAULT
     }
 }
 

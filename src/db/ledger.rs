@@ -214,12 +214,12 @@ pub struct Entry {
 }
 
 /// One page of an account's postings in seq order, after seq `after`, recorded in
-/// `[from, to)` when given.
+/// `[from, to)`.
 pub fn entries(
     conn: &mut DbConnection,
     account_id: &str,
-    from: Option<NaiveDateTime>,
-    to: Option<NaiveDateTime>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
@@ -234,12 +234,9 @@ pub fn entries(
             ledger_transactions::recorded_at,
         ))
         .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(ledger_transactions::recorded_at.ge(from));
-    }
-    if let Some(to) = to {
-        query = query.filter(ledger_transactions::recorded_at.lt(to));
-    }
+    query = query
+        .filter(ledger_transactions::recorded_at.ge(from))
+        .filter(ledger_transactions::recorded_at.lt(to));
     if let Some(after) = after {
         query = query.filter(ledger_postings::seq.gt(after));
     }
@@ -508,7 +505,7 @@ pub fn list_checkpoints(
 }
 
 /// Sums of postings for the transparency report, grouped by account and by what the
-/// posting did (`payment`, `payout`, or the kind a reversal undid, as `reversal:KIND`).
+/// posting did: its transaction's kind and, for a reversal, the kind it undid.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct PostingTotal {
     #[diesel(sql_type = Text)]

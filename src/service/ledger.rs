@@ -26,7 +26,7 @@ use crate::domain::ledger::{
     self, AccountKind, ChainEntry, ChainPosting, Direction, MAX_AMOUNT_MINOR, PaymentTerms,
     SplitError, TransactionKind,
 };
-use crate::domain::money::WHOLE_BPS;
+use crate::domain::money::{WHOLE_BPS, is_currency};
 use crate::domain::version::tag;
 use crate::domain::{NOT_FOUND, Violation};
 use crate::state::AppState;
@@ -491,7 +491,8 @@ pub async fn record_payment(
             |refusal| ServiceError::refusal(refusal, || format!("no contract `{contract_id}`")),
         )?;
         let mut findings = Findings::new(found.clone());
-        if findings_ok_currency(&body.currency) && body.currency != contract.row.currency {
+        // A code that is no currency was reported by the body's own check.
+        if is_currency(&body.currency) && body.currency != contract.row.currency {
             findings.add(
                 "#/currency",
                 "contract_currency",
@@ -583,11 +584,6 @@ pub async fn record_payment(
     .await
 }
 
-/// Whether a currency passed the body's own checks (a bad code is reported once).
-fn findings_ok_currency(currency: &str) -> bool {
-    crate::domain::money::is_currency(currency)
-}
-
 /// Pays out of a partner's payable or a project's fund (admins): the account debited,
 /// cash credited; never beyond the account's balance (422 naming it).
 pub async fn record_payout(
@@ -611,9 +607,7 @@ pub async fn record_payout(
                 "not_payable",
                 "payouts draw on a partner's payable or a project's fund",
             ),
-            Some(account)
-                if findings_ok_currency(&body.currency) && account.currency != body.currency =>
-            {
+            Some(account) if is_currency(&body.currency) && account.currency != body.currency => {
                 findings.add(
                     "#/currency",
                     "account_currency",
@@ -748,7 +742,7 @@ pub struct AccountListQuery {
 
 /// A `currency` query parameter, checked as the document states it.
 fn checked_currency(currency: &str) -> ServiceResult<()> {
-    if crate::domain::money::is_currency(currency) {
+    if is_currency(currency) {
         Ok(())
     } else {
         Err(BadParameter {
@@ -818,7 +812,7 @@ pub async fn get_account(
 }
 
 /// A period of whole days, `from` and `to` included; either end may be open.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day included (UTC).
@@ -886,14 +880,7 @@ pub async fn account_entries(
         .db
         .run(move |conn| {
             visible_account(conn, &view, &id)?;
-            Ok::<_, ServiceError>(db::ledger::entries(
-                conn,
-                &id,
-                Some(start),
-                Some(end),
-                after,
-                fetch,
-            )?)
+            Ok::<_, ServiceError>(db::ledger::entries(conn, &id, start, end, after, fetch)?)
         })
         .await?;
     Ok(Slice::of(
@@ -998,16 +985,23 @@ pub async fn verify(state: &AppState, principal: &Principal) -> ServiceResult<Ve
 /// Verification on `conn` (also used by `ose-api verify-ledger`).
 pub fn verify_ledger(conn: &mut DbConnection) -> ServiceResult<Verification> {
     snapshot(conn, |conn| {
-        let mut kinds: HashMap<String, AccountKind> = HashMap::new();
-        let mut after = String::new();
+        // Every account, in id order, read in batches on the snapshot.
+        let mut accounts: Vec<AccountRow> = Vec::new();
         loop {
+            let after = accounts
+                .last()
+                .map_or("", |last| last.id.as_str())
+                .to_owned();
             let batch = db::ledger::accounts_after(conn, &after, VERIFY_BATCH)?;
-            let Some(last) = batch.last() else { break };
-            after = last.id.clone();
-            for account in batch {
-                kinds.insert(account.id.clone(), account.kind);
+            if batch.is_empty() {
+                break;
             }
+            accounts.extend(batch);
         }
+        let kinds: HashMap<String, AccountKind> = accounts
+            .iter()
+            .map(|account| (account.id.clone(), account.kind))
+            .collect();
         let mut walk = ChainWalk::default();
         walk.run(conn, i64::MAX, |row, postings, walk| {
             walk.check_postings(row, postings, &kinds);
@@ -1021,40 +1015,28 @@ pub fn verify_ledger(conn: &mut DbConnection) -> ServiceResult<Verification> {
                 "the head does not name the chain's last transaction",
             );
         }
-        // Every stored balance against the postings, in id order.
-        let mut balances_checked = 0;
-        let mut first_broken_account_id = None;
-        let mut after = String::new();
-        loop {
-            let batch = db::ledger::accounts_after(conn, &after, VERIFY_BATCH)?;
-            let Some(last) = batch.last() else { break };
-            after = last.id.clone();
-            for account in batch {
-                balances_checked += 1;
-                let computed = walk.balances.get(&account.id).copied().unwrap_or_default();
-                if first_broken_account_id.is_none()
-                    && (computed.0 != account.balance_minor
-                        || computed.1 != i64::from(account.entries)
-                        || walk.broken_accounts.contains(&account.id))
-                {
-                    first_broken_account_id = Some(account.id.clone());
-                    walk.problem.get_or_insert_with(|| {
-                        format!(
-                            "account {} holds {} over {} entries; its postings give {} over {}",
-                            account.id,
-                            account.balance_minor,
-                            account.entries,
-                            computed.0,
-                            computed.1
-                        )
-                    });
-                }
-            }
-        }
+        // Every stored balance against the postings: the first that differs, in id order.
+        let broken = accounts.iter().find_map(|account| {
+            let computed = walk.balances.get(&account.id).copied().unwrap_or_default();
+            let holds = computed.0 == account.balance_minor
+                && computed.1 == i64::from(account.entries)
+                && !walk.broken_accounts.contains(&account.id);
+            (!holds).then(|| {
+                let problem = format!(
+                    "account {} holds {} over {} entries; its postings give {} over {}",
+                    account.id, account.balance_minor, account.entries, computed.0, computed.1
+                );
+                (account.id.clone(), problem)
+            })
+        });
+        let first_broken_account_id = broken.map(|(id, problem)| {
+            walk.problem.get_or_insert(problem);
+            id
+        });
         Ok(Verification {
             ok: walk.first_broken_seq.is_none() && first_broken_account_id.is_none(),
             transactions_checked: walk.checked,
-            balances_checked,
+            balances_checked: accounts.len() as i64,
             first_broken_seq: walk.first_broken_seq,
             first_broken_account_id,
             problem: walk.problem,

@@ -137,6 +137,19 @@ pub struct RevenueShareUpdate {
 
 const _: () = assert!(MAX_PROJECTS == 50 && MAX_MEMBERS == 50 && MAX_PROJECT_WEIGHT == 1000);
 
+/// Locks the projects an agreement will name, in id order (as every locker of several
+/// projects does), so that none is deleted before the agreement naming it commits.
+fn lock_projects<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> ServiceResult<()> {
+    let ids: std::collections::BTreeSet<&str> = ids.into_iter().collect();
+    for id in ids {
+        db::lock(conn, Lockable::Projects, id)?;
+    }
+    Ok(())
+}
+
 /// The agreement made with `contract` at award: the configured fee and upstream part,
 /// the projects linked to the lot's required skills weighted by those skills' weights
 /// (the heaviest `MAX_PROJECTS`), and the bid's members and shares. The projects are
@@ -148,11 +161,8 @@ pub(super) fn agreement_for(
     now: NaiveDateTime,
 ) -> ServiceResult<()> {
     let contract_id = &contract.row.id;
-    let mut candidates = db::revenue_shares::lot_projects(conn, &contract.row.lot_id)?;
-    candidates.sort_by(|a, b| a.0.cmp(&b.0));
-    for (project_id, _) in &candidates {
-        db::lock(conn, Lockable::Projects, project_id)?;
-    }
+    let candidates = db::revenue_shares::lot_projects(conn, &contract.row.lot_id)?;
+    lock_projects(conn, candidates.iter().map(|(id, _)| id.as_str()))?;
     // Read again under the locks: a project deleted meanwhile is gone from the answer.
     let projects = db::revenue_shares::lot_projects(conn, &contract.row.lot_id)?;
     let record = Record {
@@ -327,6 +337,13 @@ fn check_update(
             "an upstream part needs at least one project to go to",
         );
     }
+    lock_projects(
+        conn,
+        update
+            .upstream_allocation
+            .iter()
+            .map(|a| a.project_id.as_str()),
+    )?;
     for (index, allocation) in update.upstream_allocation.iter().enumerate() {
         let pointer = format!("#/upstream_allocation/{index}/project_id");
         if update.upstream_allocation[..index]

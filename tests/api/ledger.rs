@@ -272,7 +272,7 @@ async fn read_share(app: &TestApp, token: &str, contract_id: &str) -> (Value, St
 }
 
 /// An agreement's terms as a PUT body, `changes` merged over them.
-fn share_body(share: &Value, changes: Value) -> Value {
+pub fn share_body(share: &Value, changes: Value) -> Value {
     let mut body = json!({
         "platform_fee_bps": share["platform_fee_bps"], "upstream_bps": share["upstream_bps"],
         "upstream_allocation": share["upstream_allocation"], "members": share["members"]

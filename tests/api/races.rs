@@ -12,6 +12,7 @@ use crate::fixtures::{
     tender_path,
 };
 use crate::helpers::{TestApp, TestResponse};
+use crate::ledger::{LedgerScene, share_body};
 use crate::partners::create_skill;
 use ose_api::domain::access::Role;
 
@@ -315,5 +316,60 @@ async fn a_steward_named_while_the_partner_claims_the_project_leaves_one_steward
         .await
         .ok(200);
         app.get(&link, None).await.problem(404);
+    }
+}
+
+#[actix_web::test]
+async fn a_project_deleted_while_an_agreement_names_it_is_either_kept_or_not_named() {
+    let app = TestApp::spawn().await;
+    let ledger = LedgerScene::new(&app, "RACE-ALLOCATION").await;
+    let admin = ledger.scene.admin.clone();
+    for round in 0..ROUNDS {
+        let project = app
+            .post(
+                "/api/v1/projects",
+                Some(&admin),
+                json!({"slug": format!("race-allocation-{round}"), "name": format!("Race {round}"),
+                       "repository_url": format!("https://git.example/race-{round}"),
+                       "license": "MIT"}),
+            )
+            .await
+            .ok(201);
+        let project_id = project["id"].as_str().expect("project id").to_owned();
+        let share = app.get(&ledger.revenue_share_path(), Some(&admin)).await;
+        let etag = share.header("etag").expect("an ETag");
+        let body = share_body(
+            &share.ok(200),
+            json!({"upstream_allocation": [{"project_id": project_id, "weight": 1}]}),
+        );
+        let (put, delete) = race(
+            &app,
+            TestApp::request(Method::PUT, &ledger.revenue_share_path(), Some(&admin))
+                .insert_header((header::IF_MATCH, etag))
+                .set_json(body),
+            TestApp::request(
+                Method::DELETE,
+                &format!("/api/v1/projects/{project_id}"),
+                Some(&admin),
+            ),
+        )
+        .await;
+        let named = read(&app, &admin, &ledger.revenue_share_path()).await["upstream_allocation"]
+            == json!([{"project_id": project_id, "weight": 1}]);
+        let kept = app
+            .get(&format!("/api/v1/projects/{project_id}"), None)
+            .await
+            .status
+            .is_success();
+        if put.status.is_success() {
+            // The agreement came first: the project it names stays.
+            delete.problem(409);
+            assert!(named && kept, "round {round}");
+        } else {
+            // The deletion came first: the agreement cannot name what is gone.
+            put.refused_with(&["#/upstream_allocation/0/project_id"], &["not_found"]);
+            assert_eq!(delete.status.as_u16(), 204, "round {round}");
+            assert!(!named && !kept, "round {round}");
+        }
     }
 }
